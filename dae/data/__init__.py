@@ -1,0 +1,27 @@
+"""Data sets for the tutorials: MNIST and an embedded 5,000-digit MNIST sample."""
+
+from dae.data.mnist import (
+    MIRRORS,
+    DataError,
+    DownloadError,
+    download_mnist,
+    load_data,
+    load_mnist,
+    load_sample,
+    load_sample_arrays,
+    read_idx,
+    shared_dataset,
+)
+
+__all__ = [
+    "MIRRORS",
+    "DataError",
+    "DownloadError",
+    "download_mnist",
+    "load_data",
+    "load_mnist",
+    "load_sample",
+    "load_sample_arrays",
+    "read_idx",
+    "shared_dataset",
+]

@@ -1,0 +1,288 @@
+"""MNIST for the tutorials: the full data set (IDX files or ``mnist.pkl.gz``) and a sample.
+
+``load_data`` gives the classic split as PyTensor shared variables: the first 50,000
+training images train, the last 10,000 validate, the 10,000 t10k images test.
+``load_sample`` gives 5,000 real MNIST digits shipped inside the package, for
+demos and tests that must run without network or data files.
+"""
+
+import gzip
+import hashlib
+import http.client
+import pickle
+import urllib.request
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytensor
+
+from dae.files import write_atomic
+
+# Published MD5 checksums of the uncompressed IDX files (gzip headers differ between copies).
+MD5 = {
+    "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
+    "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
+    "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
+    "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
+}
+MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+)
+PICKLE = "mnist.pkl.gz"
+N_VALID = 10_000  # the last 10,000 training images validate
+SAMPLE = Path(__file__).with_name("mnist_5k.npz")
+SAMPLE_SPLIT = (300, 100, 100)  # train / valid / test digits per class
+
+# What reading a damaged or missing file can raise; all become DataError.
+_READ_ERRORS = (OSError, EOFError, zlib.error)
+
+
+class DataError(ValueError):
+    """A data file is missing, damaged or inconsistent, or could not be downloaded."""
+
+
+class DownloadError(DataError):
+    """MNIST is not on disk and no mirror could provide it."""
+
+
+def _read_bytes(path):
+    """Return the content of `path`, gunzipped if it is a gzip file."""
+    try:
+        data = path.read_bytes()
+        # Sniff rather than trust the name: an IDX file starts with two zero bytes.
+        return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+    except _READ_ERRORS as e:
+        raise DataError(f"{path}: cannot read ({type(e).__name__}: {e})") from e
+
+
+def read_idx(path):
+    """Read an IDX file of unsigned bytes (MNIST images or labels), gzipped or not.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 array of shape (n, 28, 28) for images or (n,) for labels.
+
+    """
+    path = Path(path)
+    data = _read_bytes(path)
+    if len(data) < 4:
+        raise DataError(f"{path}: {len(data)} bytes, too short for an IDX file")
+    magic = int.from_bytes(data[:4], "big")
+    if magic not in (0x801, 0x803):
+        raise DataError(
+            f"{path}: bad IDX magic number 0x{magic:08x} "
+            "(expected 0x00000801 for labels or 0x00000803 for images)"
+        )
+    ndim = data[3]
+    start = 4 + 4 * ndim
+    if len(data) < start:
+        raise DataError(f"{path}: IDX header truncated")
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    if len(data) - start != np.prod(shape):
+        raise DataError(
+            f"{path}: header declares shape {shape} ({np.prod(shape)} bytes) "
+            f"but the payload has {len(data) - start} bytes"
+        )
+    return np.frombuffer(data, np.uint8, offset=start).reshape(shape).copy()
+
+
+def _check(x, y, source):
+    """Check one (x, y) set: n x 784 pixels in [0, 1], n labels in 0..9."""
+    if x.ndim != 2 or x.shape[1] != 784 or y.shape != (len(x),):
+        raise DataError(
+            f"{source}: expected n x 784 images and n labels, got shapes {x.shape} and {y.shape}"
+        )
+    if x.size and (x.min() < 0 or x.max() > 1):
+        raise DataError(f"{source}: pixel values outside [0, 1]")
+    if y.size and (y.min() < 0 or y.max() > 9):
+        raise DataError(f"{source}: labels outside 0..9")
+
+
+def _load_idx(folder):
+    """Read the four IDX files in `folder` and split them the classic way."""
+    sets = []
+    for part in ("train", "t10k"):
+        images = _find(folder, f"{part}-images-idx3-ubyte")
+        labels = _find(folder, f"{part}-labels-idx1-ubyte")
+        x, y = read_idx(images), read_idx(labels)
+        if len(x) != len(y):
+            raise DataError(f"{images} has {len(x)} images but {labels} has {len(y)} labels")
+        if x.ndim != 3:
+            raise DataError(f"{images}: expected images, found an array of shape {x.shape}")
+        x = x.reshape(len(x), -1).astype(np.float32)
+        x /= 255.0
+        y = y.astype(np.int32)
+        _check(x, y, images)
+        sets.append((x, y))
+    (x, y), test = sets
+    if len(x) <= N_VALID:
+        raise DataError(f"{folder}: only {len(x)} training images, need more than {N_VALID}")
+    return (x[:-N_VALID], y[:-N_VALID]), (x[-N_VALID:], y[-N_VALID:]), test
+
+
+def _load_pickle(path):
+    """Read the deeplearning.net ``mnist.pkl.gz``: a gzipped (train, valid, test) pickle."""
+    try:
+        with gzip.open(path, "rb") as f:
+            # Written by Python 2; latin1 decodes its numpy arrays. Only load trusted files.
+            sets = pickle.load(f, encoding="latin1")
+        sets = [(np.asarray(x, np.float32), np.asarray(y).astype(np.int32)) for x, y in sets]
+    except (
+        *_READ_ERRORS,
+        pickle.UnpicklingError,
+        AttributeError,
+        ImportError,
+        ValueError,
+        TypeError,
+        IndexError,
+    ) as e:
+        raise DataError(
+            f"{path}: not a readable MNIST pickle of (train, valid, test), "
+            f"each (x, y) ({type(e).__name__}: {e})"
+        ) from e
+    if len(sets) != 3:
+        raise DataError(f"{path}: expected 3 sets (train, valid, test), found {len(sets)}")
+    for (x, y), name in zip(sets, ("train", "valid", "test"), strict=True):
+        _check(x, y, f"{path} ({name} set)")
+    return tuple(sets)
+
+
+def _find(folder, name):
+    """Return the path of `name` or ``name.gz`` in `folder`, or None."""
+    for path in (folder / name, folder / f"{name}.gz"):
+        if path.is_file():
+            return path
+    return None
+
+
+def load_mnist(path):
+    """Load MNIST as numpy arrays, downloading the IDX files if `path` holds no data.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder with the four IDX files (gzipped or not) or ``mnist.pkl.gz``,
+        or the path of ``mnist.pkl.gz`` itself. IDX files win when both are there.
+
+    Returns
+    -------
+    tuple
+        ``((train_x, train_y), (valid_x, valid_y), (test_x, test_y))``; x float32
+        of shape (n, 784) in [0, 1], y int32.
+
+    """
+    path = Path(path)
+    if path.is_file():
+        return _load_pickle(path)
+    if path.suffix in (".gz", ".pkl"):
+        raise DataError(f"{path}: no such file")
+    if all(_find(path, name) for name in MD5):
+        return _load_idx(path)
+    if (path / PICKLE).is_file():
+        return _load_pickle(path / PICKLE)
+    download_mnist(path, MIRRORS)  # looked up now, so tests can patch MIRRORS
+    return _load_idx(path)
+
+
+def download_mnist(folder, mirrors=MIRRORS, timeout=30):
+    """Download the IDX files missing from `folder`, checking each by its MD5.
+
+    Each file is fetched from the first of `mirrors` (base URLs) that serves it
+    intact, and written atomically as ``NAME.gz``: a failed or mismatching download
+    leaves nothing behind. `folder` is created if needed. Raises DataError when
+    every mirror fails for a file; `timeout` (seconds) bounds a stalled connection.
+    """
+    folder = Path(folder)
+    missing = [name for name in MD5 if not _find(folder, name)]
+    for name in missing:
+        errors = []
+        for mirror in mirrors:
+            url = f"{mirror.rstrip('/')}/{name}.gz"
+            try:
+                with urllib.request.urlopen(url, timeout=timeout) as response:
+                    data = response.read()
+                digest = hashlib.md5(gzip.decompress(data)).hexdigest()
+            # URLError, HTTPError and timeouts are OSErrors; a cut connection is an HTTPException.
+            except (*_READ_ERRORS, http.client.HTTPException, ValueError) as e:
+                errors.append(f"{url}: {type(e).__name__}: {e}")
+                continue
+            if digest != MD5[name]:
+                errors.append(f"{url}: MD5 of the uncompressed file is {digest}, not {MD5[name]}")
+                continue
+            try:
+                write_atomic(folder / f"{name}.gz", data)
+            except OSError as e:
+                raise DataError(f"{folder / name}.gz: cannot write ({e})") from e
+            break
+        else:
+            still = [n for n in MD5 if not _find(folder, n)]
+            raise DownloadError(
+                f"Could not download MNIST into {folder}: {name}.gz failed from every mirror:"
+                + "".join(f"\n  {e}" for e in errors)
+                + f"\nMissing from {folder}: {', '.join(still)}.\nWithout network, copy "
+                f"these files, named as shown (or gzipped, as NAME.gz), into {folder}."
+            )
+
+
+def shared_dataset(data_xy, borrow=True):
+    """Put (x, y) into shared variables: x as floatX, y as int32.
+
+    Shared variables let PyTensor keep the whole data set on the device, so a
+    minibatch is a slice rather than a copy from host memory.
+    """
+    data_x, data_y = data_xy
+    shared_x = pytensor.shared(np.asarray(data_x, dtype=pytensor.config.floatX), borrow=borrow)
+    shared_y = pytensor.shared(np.asarray(data_y, dtype=np.int32), borrow=borrow)
+    return shared_x, shared_y
+
+
+def load_data(path):
+    """Load MNIST (see `load_mnist`) as shared variables, x floatX and y int32.
+
+    Returns ``[(train_x, train_y), (valid_x, valid_y), (test_x, test_y)]``, the
+    tutorials' ``datasets``.
+    """
+    return [shared_dataset(xy) for xy in load_mnist(path)]
+
+
+def load_sample_arrays(seed=1234):
+    """Split the embedded 5,000-digit sample into train 3,000 / valid 1,000 / test 1,000.
+
+    The split is stratified (300 / 100 / 100 per class) and fixed by `seed`.
+    The sample file is sorted by label, so each split is shuffled: minibatch SGD
+    needs mixed classes.
+
+    Returns
+    -------
+    tuple
+        Same structure and dtypes as `load_mnist`.
+
+    """
+    with np.load(SAMPLE) as sample:
+        x, y = sample["images"], sample["labels"]
+    # RandomState's stream is frozen across numpy versions, so the split is too.
+    rng = np.random.RandomState(seed)
+    bounds = np.cumsum((0, *SAMPLE_SPLIT))
+    parts = [[] for _ in SAMPLE_SPLIT]
+    for digit in range(10):
+        where = rng.permutation(np.flatnonzero(y == digit))
+        for part, lo, hi in zip(parts, bounds[:-1], bounds[1:], strict=True):
+            part.append(where[lo:hi])
+    splits = []
+    for part in parts:
+        i = rng.permutation(np.concatenate(part))
+        splits.append((x[i].astype(np.float32) / 255.0, y[i].astype(np.int32)))
+    return tuple(splits)
+
+
+def load_sample(seed=1234):
+    """Load the embedded sample (see `load_sample_arrays`) as shared variables.
+
+    Same structure as `load_data`: real MNIST digits, but too few to reproduce
+    the tutorials' results.
+    """
+    return [shared_dataset(xy) for xy in load_sample_arrays(seed)]

@@ -1,0 +1,53 @@
+"""Writing results: every file appears whole or not at all."""
+
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+def write_atomic(path, data):
+    """Write the bytes ``data`` to ``path`` through a temporary file in its folder.
+
+    The file is flushed to disk and then renamed over ``path``, so a crash leaves
+    either the old file or the new one, never a part of it.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        # mkstemp makes the file private; give it the permissions open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def save_params(path, named_params):
+    """Save shared variables to an ``.npz`` file, one array per name.
+
+    ``named_params`` maps names to shared variables (or arrays); ``np.load(path)``
+    gives the arrays back.
+    """
+    arrays = {
+        name: p.get_value() if hasattr(p, "get_value") else np.asarray(p)
+        for name, p in named_params.items()
+    }
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    write_atomic(path, buffer.getvalue())
+
+
+def save_metrics(path, metrics):
+    """Save a dictionary of numbers and text as indented JSON."""
+    write_atomic(path, (json.dumps(metrics, indent=2) + "\n").encode())

@@ -1,0 +1,1 @@
+"""The tutorial models, one short file each."""

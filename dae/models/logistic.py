@@ -1,0 +1,56 @@
+r"""Multi-class logistic regression, the output layer of the MLP and the SdA.
+
+.. math::
+
+    P(Y = i \mid x, W, b) = \mathrm{softmax}_i(x W + b), \qquad
+    y_{pred} = \arg\max_i P(Y = i \mid x, W, b)
+
+Trained by minimising the mean negative log-likelihood of the labels,
+:math:`-\frac{1}{N} \sum_n \log P(Y = y_n \mid x_n)`.
+"""
+
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+from pytensor.tensor.special import log_softmax, softmax
+
+
+class LogisticRegression:
+    """Softmax classifier on a symbolic ``input`` of shape (batch, n_in).
+
+    Parameters
+    ----------
+    input : symbolic matrix, one example per row.
+    n_in, n_out : number of input units and of classes.
+
+    Attributes
+    ----------
+    W, b : shared variables, initialised to zero as in the tutorial.
+    p_y_given_x : symbolic class probabilities, one row per example.
+    y_pred : symbolic predicted class of each example.
+    params : ``[W, b]``.
+    """
+
+    def __init__(self, input, n_in, n_out):
+        floatX = pytensor.config.floatX
+        self.W = pytensor.shared(np.zeros((n_in, n_out), dtype=floatX), name="W", borrow=True)
+        self.b = pytensor.shared(np.zeros((n_out,), dtype=floatX), name="b", borrow=True)
+        self._logits = pt.dot(input, self.W) + self.b
+        self.p_y_given_x = softmax(self._logits, axis=1)
+        self.y_pred = pt.argmax(self.p_y_given_x, axis=1)
+        self.params = [self.W, self.b]
+        self.input = input
+
+    def negative_log_likelihood(self, y):
+        """Mean negative log-likelihood of the integer labels ``y`` (a vector)."""
+        # log_softmax of the logits is log(p_y_given_x) without its underflow.
+        log_p = log_softmax(self._logits, axis=1)
+        return -pt.mean(log_p[pt.arange(y.shape[0]), y])
+
+    def errors(self, y):
+        """Fraction of examples in the minibatch whose label ``y`` is mispredicted."""
+        if y.ndim != self.y_pred.ndim:
+            raise TypeError(f"y should have the shape of y_pred: y.ndim={y.ndim}, y_pred.ndim=1")
+        if not y.dtype.startswith("int"):
+            raise TypeError(f"y should hold integer labels, not {y.dtype}")
+        return pt.mean(pt.neq(self.y_pred, y), dtype=pytensor.config.floatX)

@@ -1,0 +1,212 @@
+r"""Stacked denoising autoencoder (Vincent et al., 2010).
+
+An MLP of sigmoid hidden layers topped by logistic regression. Hidden layer
+:math:`i` shares its weights and hidden biases with a denoising autoencoder
+(:class:`dae.dA`) that reconstructs the layer's input,
+
+.. math:: h^{(0)} = x, \qquad h^{(i+1)} = s(h^{(i)} W_i + b_i),
+
+so training happens in two phases:
+
+1. *pretraining*, greedy and layer-wise: dA :math:`i` learns to reconstruct
+   :math:`h^{(i)}` from a corrupted copy, which shapes :math:`W_i, b_i`;
+2. *fine-tuning*: the whole MLP minimises the negative log-likelihood of the labels
+   by gradient descent, starting from the pretrained weights.
+"""
+
+import pytensor
+import pytensor.tensor as pt
+from pytensor.tensor.math import sigmoid
+
+from dae.models.da import dA, random_seed
+from dae.models.logistic import LogisticRegression
+from dae.models.mlp import HiddenLayer
+from dae.updates import sgd
+
+
+def _with_keyword_defaults(fn, **defaults):
+    """Call a compiled ``fn(index, *values)`` as ``f(index, name=value, ...)``.
+
+    The tutorial gave its scalar inputs defaults with ``theano.In(x, value=...)``,
+    which PyTensor no longer accepts; this keeps the tutorial's calling form.
+    The compiled function stays reachable as ``f.function``.
+    """
+
+    def call(index, **values):
+        unknown = set(values) - set(defaults)
+        if unknown:
+            raise TypeError(f"unexpected argument(s) {sorted(unknown)}; expected {list(defaults)}")
+        return fn(index, *[values.get(name, default) for name, default in defaults.items()])
+
+    call.function = fn
+    return call
+
+
+def minibatch(data, index, batch_size):
+    """Rows ``index * batch_size`` to ``(index + 1) * batch_size`` of ``data``."""
+    return data[index * batch_size : (index + 1) * batch_size]
+
+
+class SdA:
+    """Stacked denoising autoencoder for classification.
+
+    Parameters
+    ----------
+    numpy_rng : numpy.random.RandomState or Generator, draws the initial weights.
+    theano_rng : shared random generator for the corruption masks; by default
+        one seeded from ``numpy_rng``.
+    n_ins : input dimension.
+    hidden_layers_sizes : sizes of the hidden layers, at least one.
+    n_outs : number of classes.
+    corruption_levels : one masking level per layer, each in [0, 1).
+
+    Attributes
+    ----------
+    sigmoid_layers : the MLP's :class:`HiddenLayer` objects.
+    dA_layers : the autoencoders; ``dA_layers[i].W is sigmoid_layers[i].W`` and
+        ``dA_layers[i].b is sigmoid_layers[i].b``.
+    logLayer : the :class:`LogisticRegression` output layer.
+    params : the MLP's parameters (the dA's visible biases are not among them).
+    x, y : symbolic input matrix and integer label vector.
+    finetune_cost, errors : symbolic mean NLL and error rate of the MLP on (x, y).
+    """
+
+    def __init__(
+        self,
+        numpy_rng,
+        theano_rng=None,
+        n_ins=784,
+        hidden_layers_sizes=(500, 500),
+        n_outs=10,
+        corruption_levels=(0.1, 0.1),
+    ):
+        hidden_layers_sizes = list(hidden_layers_sizes)
+        if not hidden_layers_sizes:
+            raise ValueError("hidden_layers_sizes must name at least one layer")
+        if len(corruption_levels) != len(hidden_layers_sizes):
+            raise ValueError(
+                f"corruption_levels has {len(corruption_levels)} entries for "
+                f"{len(hidden_layers_sizes)} hidden layers"
+            )
+        for level in corruption_levels:
+            if not 0 <= level < 1:
+                raise ValueError(f"corruption levels must be in [0, 1), got {level}")
+        if theano_rng is None:
+            theano_rng = pt.random.shared_rng(seed=random_seed(numpy_rng))
+
+        self.n_layers = len(hidden_layers_sizes)
+        self.corruption_levels = list(corruption_levels)
+        self.sigmoid_layers = []
+        self.dA_layers = []
+        self.params = []
+        self.x = pt.matrix("x")
+        self.y = pt.ivector("y")
+
+        sizes = [n_ins] + hidden_layers_sizes
+        for i in range(self.n_layers):
+            layer_input = self.x if i == 0 else self.sigmoid_layers[-1].output
+            sigmoid_layer = HiddenLayer(
+                rng=numpy_rng,
+                input=layer_input,
+                n_in=sizes[i],
+                n_out=sizes[i + 1],
+                activation=sigmoid,
+            )
+            self.sigmoid_layers.append(sigmoid_layer)
+            self.params.extend(sigmoid_layer.params)
+            self.dA_layers.append(
+                dA(
+                    numpy_rng=numpy_rng,
+                    theano_rng=theano_rng,
+                    input=layer_input,
+                    n_visible=sizes[i],
+                    n_hidden=sizes[i + 1],
+                    W=sigmoid_layer.W,
+                    bhid=sigmoid_layer.b,
+                )
+            )
+
+        self.logLayer = LogisticRegression(
+            input=self.sigmoid_layers[-1].output, n_in=sizes[-1], n_out=n_outs
+        )
+        self.params.extend(self.logLayer.params)
+        self.finetune_cost = self.logLayer.negative_log_likelihood(self.y)
+        self.errors = self.logLayer.errors(self.y)
+
+    def pretraining_functions(self, train_set_x, batch_size):
+        """One compiled SGD step per layer, on minibatch ``index`` of ``train_set_x``.
+
+        Each is called as ``fn(index, corruption=level, lr=rate)`` and returns the
+        minibatch's mean reconstruction cost; ``corruption`` defaults to the
+        layer's level from the constructor and ``lr`` to 0.1. Layer ``i``'s step
+        runs ``x`` through the layers below it on every call.
+        """
+        floatX = pytensor.config.floatX
+        index = pt.lscalar("index")
+        corruption_level = pt.scalar("corruption", dtype=floatX)
+        learning_rate = pt.scalar("lr", dtype=floatX)
+        fns = []
+        for da, level in zip(self.dA_layers, self.corruption_levels):
+            cost, updates = da.get_cost_updates(corruption_level, learning_rate)
+            fn = pytensor.function(
+                [index, corruption_level, learning_rate],
+                cost,
+                updates=updates,
+                givens={self.x: minibatch(train_set_x, index, batch_size)},
+            )
+            fns.append(_with_keyword_defaults(fn, corruption=level, lr=0.1))
+        return fns
+
+    def build_finetune_functions(self, datasets, batch_size, learning_rate):
+        """Compile the fine-tuning step and the validation and test scores.
+
+        Parameters
+        ----------
+        datasets : ``[(train_x, train_y), (valid_x, valid_y), (test_x, test_y)]``,
+            shared variables as returned by :func:`dae.load_data`.
+        batch_size : minibatch size.
+        learning_rate : float, or a shared scalar to change it between calls.
+
+        Returns
+        -------
+        (train_fn, valid_score, test_score): ``train_fn(index)`` takes one SGD step
+        on training minibatch ``index`` and returns its cost; the scores return the
+        list of error rates of all validation or test minibatches.
+        """
+        (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = datasets
+        index = pt.lscalar("index")
+        updates = sgd(self.finetune_cost, self.params, learning_rate)
+        train_fn = pytensor.function(
+            [index],
+            self.finetune_cost,
+            updates=updates,
+            givens={
+                self.x: minibatch(train_x, index, batch_size),
+                self.y: minibatch(train_y, index, batch_size),
+            },
+            name="train",
+        )
+        valid_fn = self._scoring_function(valid_x, valid_y, batch_size, index)
+        test_fn = self._scoring_function(test_x, test_y, batch_size, index)
+
+        def n_batches(x):
+            return x.get_value(borrow=True).shape[0] // batch_size
+
+        def valid_score():
+            return [valid_fn(i) for i in range(n_batches(valid_x))]
+
+        def test_score():
+            return [test_fn(i) for i in range(n_batches(test_x))]
+
+        valid_score.function, test_score.function = valid_fn, test_fn
+        return train_fn, valid_score, test_score
+
+    def _scoring_function(self, set_x, set_y, batch_size, index):
+        return pytensor.function(
+            [index],
+            self.errors,
+            givens={
+                self.x: minibatch(set_x, index, batch_size),
+                self.y: minibatch(set_y, index, batch_size),
+            },
+        )

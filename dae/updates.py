@@ -1,0 +1,83 @@
+"""Update rules: plain functions that return update dictionaries.
+
+A dictionary maps each shared variable to the expression of its next value and is
+passed as ``updates=`` to ``pytensor.function``. Learning rates may be Python
+numbers, symbolic scalars (function inputs) or shared variables, so a schedule can
+change them without recompiling.
+"""
+
+from collections import OrderedDict
+
+import pytensor
+import pytensor.tensor as pt
+from pytensor.compile.sharedvalue import SharedVariable
+from pytensor.graph.traversal import ancestors
+from pytensor.tensor.random.op import RandomVariable
+
+
+def sgd(cost, params, learning_rate):
+    r"""Stochastic gradient descent.
+
+    .. math:: \theta \leftarrow \theta - \eta \, \partial C / \partial \theta
+
+    Parameters
+    ----------
+    cost : scalar expression to minimise.
+    params : list of shared variables.
+    learning_rate : float, symbolic scalar or shared scalar :math:`\eta`.
+
+    Returns
+    -------
+    OrderedDict mapping each parameter to its updated expression.
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor, pytensor.tensor as pt
+    >>> from dae import sgd
+    >>> w = pytensor.shared(np.float32(3.0))
+    >>> step = pytensor.function([], w, updates=sgd(w ** 2, [w], 0.25))
+    >>> float(step()), float(w.get_value())
+    (3.0, 1.5)
+    """
+    grads = pytensor.grad(cost, params)
+    lr = pt.cast(learning_rate, pytensor.config.floatX)
+    return OrderedDict((p, p - lr * g) for p, g in zip(params, grads))
+
+
+def rng_updates(*outputs):
+    """Advance every shared random generator drawn from in ``outputs``' graphs.
+
+    A random draw in PyTensor returns the generator's next state beside the sample;
+    unless that state is written back, a compiled function draws the same numbers
+    on every call. This finds each shared generator used in the graphs and maps it
+    to its next state, so the corruption mask changes from call to call.
+
+    Returns
+    -------
+    OrderedDict {shared generator: next generator state}.
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor, pytensor.tensor as pt
+    >>> from dae import rng_updates
+    >>> rng = pt.random.shared_rng(seed=1)
+    >>> _, u = rng.uniform(size=(3,))
+    >>> draw = pytensor.function([], u, updates=rng_updates(u))
+    >>> bool(np.all(draw() != draw()))
+    True
+    """
+    updates = OrderedDict()
+    for var in ancestors(outputs):
+        node = var.owner
+        if node is None or not isinstance(node.op, RandomVariable):
+            continue
+        rng, next_rng = node.inputs[0], node.outputs[0]
+        if not isinstance(rng, SharedVariable):
+            continue
+        if updates.get(rng, next_rng) is not next_rng:
+            raise ValueError(
+                f"generator {rng} is drawn from twice in one graph; give each draw "
+                "its own generator (pt.random.shared_rng) or chain the draws"
+            )
+        updates[rng] = next_rng
+    return updates

@@ -1,0 +1,21 @@
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+setup(
+    name="dae",
+    version="0.1.0",
+    description="Denoising autoencoders in the style of the Theano tutorials, on PyTensor",
+    long_description=Path(__file__).with_name("README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="BSD-3-Clause",
+    packages=find_packages(include=["dae", "dae.*"]),
+    package_data={"dae.data": ["mnist_5k.npz"]},
+    python_requires=">=3.10",
+    install_requires=[
+        "pytensor>=3.0.7,<3.1",
+        "numpy>=1.26",
+        "pillow>=10",
+    ],
+    extras_require={"test": ["pytest>=8", "ruff>=0.6"]},
+)
