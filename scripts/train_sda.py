@@ -19,33 +19,16 @@ from pathlib import Path
 import numpy as np
 
 import dae
-from dae.data import DownloadError
+from dae.cli import (
+    DEFAULT_DATA,
+    corruption_level,
+    load_mnist_or_sample,
+    positive_float,
+    positive_int,
+)
 from dae.files import save_metrics, save_params
 from dae.images import save_filters
 from dae.training import early_stopping, pretrain
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def positive_int(text):
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
-def corruption(text):
-    value = float(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
-    return value
-
-
-def positive_float(text):
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
 
 
 def parse_args(argv=None):
@@ -55,7 +38,7 @@ def parse_args(argv=None):
     p.add_argument(
         "--data",
         type=Path,
-        default=ROOT / "data" / "mnist",
+        default=DEFAULT_DATA,
         help="folder with the four MNIST IDX files or mnist.pkl.gz (default: %(default)s)",
     )
     p.add_argument(
@@ -74,7 +57,7 @@ def parse_args(argv=None):
     )
     p.add_argument(
         "--corruption",
-        type=corruption,
+        type=corruption_level,
         nargs="+",
         default=[0.1, 0.2, 0.3],
         help="masking level of each layer's dA (default: %(default)s)",
@@ -120,23 +103,6 @@ def parse_args(argv=None):
     return args
 
 
-def load(args):
-    """Full MNIST from --data, or the embedded sample when MNIST cannot be had."""
-    try:
-        return dae.load_data(args.data), "mnist"
-    except DownloadError as e:
-        print(e, file=sys.stderr)
-        print(
-            "\n" + "!" * 78 + "\n"
-            "!!  FULL MNIST IS NOT AVAILABLE: training on the 5,000-digit sample shipped\n"
-            "!!  with dae. Its error rates are NOT comparable with published MNIST results.\n"
-            + "!" * 78
-            + "\n",
-            file=sys.stderr,
-        )
-        return dae.load_sample(), "mnist-5k-sample"
-
-
 def named_params(sda):
     """The SdA's parameters by name: W1, b1, b_prime1, ..., W_out, b_out."""
     named = {}
@@ -149,7 +115,7 @@ def named_params(sda):
 def main(argv=None):
     args = parse_args(argv)
     start = time.perf_counter()
-    datasets, dataset_name = load(args)
+    datasets, dataset_name = load_mnist_or_sample(args.data)
     if args.limit:
         for x, y in datasets:
             x.set_value(x.get_value()[: args.limit])

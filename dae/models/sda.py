@@ -18,33 +18,10 @@ import pytensor
 import pytensor.tensor as pt
 from pytensor.tensor.math import sigmoid
 
-from dae.models.da import dA, random_seed
+from dae.models.da import dA, minibatch, random_seed
 from dae.models.logistic import LogisticRegression
 from dae.models.mlp import HiddenLayer
 from dae.updates import sgd
-
-
-def _with_keyword_defaults(fn, **defaults):
-    """Call a compiled ``fn(index, *values)`` as ``f(index, name=value, ...)``.
-
-    The tutorial gave its scalar inputs defaults with ``theano.In(x, value=...)``,
-    which PyTensor no longer accepts; this keeps the tutorial's calling form.
-    The compiled function stays reachable as ``f.function``.
-    """
-
-    def call(index, **values):
-        unknown = set(values) - set(defaults)
-        if unknown:
-            raise TypeError(f"unexpected argument(s) {sorted(unknown)}; expected {list(defaults)}")
-        return fn(index, *[values.get(name, default) for name, default in defaults.items()])
-
-    call.function = fn
-    return call
-
-
-def minibatch(data, index, batch_size):
-    """Rows ``index * batch_size`` to ``(index + 1) * batch_size`` of ``data``."""
-    return data[index * batch_size : (index + 1) * batch_size]
 
 
 class SdA:
@@ -141,21 +118,10 @@ class SdA:
         layer's level from the constructor and ``lr`` to 0.1. Layer ``i``'s step
         runs ``x`` through the layers below it on every call.
         """
-        floatX = pytensor.config.floatX
-        index = pt.lscalar("index")
-        corruption_level = pt.scalar("corruption", dtype=floatX)
-        learning_rate = pt.scalar("lr", dtype=floatX)
-        fns = []
-        for da, level in zip(self.dA_layers, self.corruption_levels):
-            cost, updates = da.get_cost_updates(corruption_level, learning_rate)
-            fn = pytensor.function(
-                [index, corruption_level, learning_rate],
-                cost,
-                updates=updates,
-                givens={self.x: minibatch(train_set_x, index, batch_size)},
-            )
-            fns.append(_with_keyword_defaults(fn, corruption=level, lr=0.1))
-        return fns
+        return [
+            da.pretraining_function(train_set_x, batch_size, corruption_level=level, x=self.x)
+            for da, level in zip(self.dA_layers, self.corruption_levels)
+        ]
 
     def build_finetune_functions(self, datasets, batch_size, learning_rate):
         """Compile the fine-tuning step and the validation and test scores.

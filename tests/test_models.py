@@ -1,0 +1,199 @@
+"""The tutorial models: gradients, weight sharing, learning on real digits, float32."""
+
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+import pytest
+
+import dae
+from dae import SdA, dA
+from dae.data import load_sample_arrays
+
+
+@pytest.fixture(scope="module")
+def sample():
+    """The embedded 5,000-digit MNIST sample as shared variables."""
+    return dae.load_sample()
+
+
+def compiled_dtypes(fn):
+    """The dtypes of every variable in a compiled function's graph."""
+    return {v.type.dtype for v in fn.maker.fgraph.variables if hasattr(v.type, "dtype")}
+
+
+def test_float32_by_default():
+    assert pytensor.config.floatX == "float32"
+
+
+def test_da_cost_is_the_tutorial_cross_entropy():
+    rng = np.random.RandomState(0)
+    da = dA(rng, n_visible=7, n_hidden=5)
+    x = rng.rand(4, 7).astype("float32")
+    cost = pytensor.function([da.x], da.get_reconstruction_cost(0.0))(x)
+    z = pytensor.function([da.x], da.get_reconstructed_input(da.get_hidden_values(da.x)))(x)
+    expected = -np.mean(np.sum(x * np.log(z) + (1 - x) * np.log(1 - z), axis=1))
+    np.testing.assert_allclose(cost, expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("corruption", [0.0, 0.4])
+def test_da_gradient_matches_finite_differences(corruption):
+    with pytensor.config.change_flags(floatX="float64"):
+        rng = np.random.RandomState(1)
+        da = dA(rng, n_visible=6, n_hidden=4)
+        da.b_prime.set_value(rng.uniform(-1, 1, 6))
+        x = rng.rand(3, 6)
+        # Without the generator's update the mask is the same on every call,
+        # so the corrupted cost is a deterministic function of the parameters.
+        cost = da.get_reconstruction_cost(corruption)
+        f = pytensor.function([da.x], cost)
+        grads = pytensor.function([da.x], pytensor.grad(cost, da.params))(x)
+    eps = 1e-6
+    for param, grad in zip(da.params, grads):
+        value = param.get_value()
+        for i in np.ndindex(value.shape):
+            shifted = value.copy()
+            shifted[i] += eps
+            param.set_value(shifted)
+            up = f(x)
+            shifted[i] -= 2 * eps
+            param.set_value(shifted)
+            down = f(x)
+            param.set_value(value)
+            np.testing.assert_allclose(grad[i], (up - down) / (2 * eps), rtol=1e-4, atol=1e-7)
+
+
+def test_masks_zero_the_requested_fraction_and_change_between_calls():
+    da = dA(np.random.RandomState(2), n_visible=1000, n_hidden=2)
+    tilde = da.get_corrupted_input(da.x, 0.3)
+    corrupt = pytensor.function([da.x], tilde, updates=dae.rng_updates(tilde))
+    x = np.ones((100, 1000), dtype="float32")
+    first, second = corrupt(x), corrupt(x)
+    assert set(np.unique(first)) == {0.0, 1.0}
+    assert abs((first == 0).mean() - 0.3) < 0.01
+    assert (first != second).mean() > 0.3
+
+
+def test_rng_updates_refuses_two_draws_from_one_generator():
+    rng = pt.random.shared_rng(seed=0)
+    _, a = rng.uniform(size=(2,))
+    _, b = rng.uniform(size=(2,))
+    with pytest.raises(ValueError, match="drawn from twice"):
+        dae.rng_updates(a + b)
+
+
+def test_bad_sizes_and_corruption_levels_are_refused():
+    rng = np.random.RandomState(0)
+    with pytest.raises(ValueError, match="n_hidden=0"):
+        dA(rng, n_visible=4, n_hidden=0)
+    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+        dA(rng, n_visible=4, n_hidden=2).get_cost_updates(1.0, 0.1)
+    with pytest.raises(ValueError, match="corruption_levels has 1"):
+        SdA(rng, n_ins=4, hidden_layers_sizes=[3, 3], corruption_levels=[0.1])
+
+
+def test_hidden_layer_uses_the_tutorial_initialisation():
+    rng = np.random.RandomState(3)
+    x = pt.matrix("x")
+    bound = np.sqrt(6.0 / (300 + 200))
+    tanh_W = dae.HiddenLayer(rng, x, 300, 200).W.get_value()
+    sigmoid_W = dae.HiddenLayer(rng, x, 300, 200, activation=pt.sigmoid).W.get_value()
+    assert tanh_W.dtype == np.float32
+    assert bound * 0.99 < np.abs(tanh_W).max() <= bound
+    assert 4 * bound * 0.99 < np.abs(sigmoid_W).max() <= 4 * bound
+
+
+def test_logistic_regression_likelihood_and_errors():
+    x, y = pt.matrix("x"), pt.ivector("y")
+    clf = dae.LogisticRegression(x, n_in=3, n_out=4)
+    clf.W.set_value(np.random.RandomState(4).randn(3, 4).astype("float32"))
+    f = pytensor.function([x, y], [clf.negative_log_likelihood(y), clf.errors(y), clf.p_y_given_x])
+    xs = np.random.RandomState(5).rand(6, 3).astype("float32")
+    ys = np.array([0, 1, 2, 3, 0, 1], dtype="int32")
+    nll, err, p = f(xs, ys)
+    np.testing.assert_allclose(p.sum(axis=1), 1, rtol=1e-6)
+    np.testing.assert_allclose(nll, -np.mean(np.log(p[np.arange(6), ys])), rtol=1e-5)
+    assert err == pytest.approx(np.mean(p.argmax(axis=1) != ys))
+    with pytest.raises(TypeError, match="integer labels"):
+        clf.errors(pt.vector("float_labels"))
+
+
+def test_sda_layers_share_the_very_same_weights():
+    sda = SdA(np.random.RandomState(6), n_ins=8, hidden_layers_sizes=[5, 4], n_outs=3)
+    for layer, da in zip(sda.sigmoid_layers, sda.dA_layers, strict=True):
+        assert da.W is layer.W and da.b is layer.b
+    assert sda.params == [
+        sda.sigmoid_layers[0].W, sda.sigmoid_layers[0].b,
+        sda.sigmoid_layers[1].W, sda.sigmoid_layers[1].b,
+        sda.logLayer.W, sda.logLayer.b,
+    ]  # fmt: skip
+
+
+def test_a_pretraining_step_changes_what_the_mlp_computes(sample):
+    (train_x, _), _, _ = sample
+    sda = SdA(np.random.RandomState(7), n_ins=784, hidden_layers_sizes=[50, 40], n_outs=10)
+    hidden = pytensor.function([sda.x], [layer.output for layer in sda.sigmoid_layers])
+    x = train_x.get_value()[:10]
+    before = hidden(x)
+    sda.pretraining_functions(train_x, batch_size=10)[1](0, corruption=0.2, lr=0.5)
+    after = hidden(x)
+    # The second dA's step moves the MLP's second layer and leaves the first alone.
+    np.testing.assert_array_equal(before[0], after[0])
+    assert np.abs(before[1] - after[1]).max() > 1e-3
+
+
+def test_pretraining_function_keeps_the_tutorial_calling_form(sample):
+    (train_x, _), _, _ = sample
+    sda = SdA(np.random.RandomState(8), n_ins=784, hidden_layers_sizes=[20], n_outs=10,
+              corruption_levels=[0.25])  # fmt: skip
+    (fn,) = sda.pretraining_functions(train_x, batch_size=5)
+    W = sda.sigmoid_layers[0].W
+    start = W.get_value()
+    fn(0, lr=0.0)
+    np.testing.assert_array_equal(W.get_value(), start)  # lr=0 changes nothing
+    fn(0)  # defaults: the layer's corruption and lr 0.1
+    assert not np.array_equal(W.get_value(), start)
+    with pytest.raises(TypeError, match="learning_rate"):
+        fn(0, learning_rate=0.1)
+
+
+def test_pretraining_lowers_the_reconstruction_cost_on_real_digits(sample):
+    (train_x, _), (valid_x, _), _ = sample
+    da = dA(np.random.RandomState(9), n_visible=784, n_hidden=100)
+    clean_cost = pytensor.function([da.x], da.get_reconstruction_cost(0.0))
+    before = clean_cost(valid_x.get_value())
+    train = da.pretraining_function(train_x, batch_size=20, corruption_level=0.3)
+    epoch_costs = [np.mean([train(i) for i in range(150)]) for _ in range(5)]
+    after = clean_cost(valid_x.get_value())
+    assert epoch_costs[-1] < epoch_costs[0]
+    # Held-out digits: the dA learned MNIST, not only its training minibatches.
+    assert after < 0.6 * before
+
+
+def test_finetuning_lowers_the_validation_error(sample):
+    sda = SdA(np.random.RandomState(10), n_ins=784, hidden_layers_sizes=[100], n_outs=10,
+              corruption_levels=[0.2])  # fmt: skip
+    train_fn, valid_score, test_score = sda.build_finetune_functions(sample, 20, 0.5)
+    before = np.mean(valid_score())
+    for _ in range(3):
+        for i in range(150):
+            train_fn(i)
+    after = np.mean(valid_score())
+    assert before > 0.7  # chance is 90%
+    assert after < 0.15
+    assert np.mean(test_score()) < 0.2
+
+
+def test_compiled_graphs_are_float32_throughout(sample):
+    sda = SdA(np.random.RandomState(11), n_ins=784, hidden_layers_sizes=[30, 20], n_outs=10)
+    (train_x, _), _, _ = sample
+    functions = [fn.function for fn in sda.pretraining_functions(train_x, 20)]
+    train_fn, valid_score, test_score = sda.build_finetune_functions(sample, 20, 0.1)
+    functions += [train_fn, valid_score.function, test_score.function]
+    for fn in functions:
+        floats = {d for d in compiled_dtypes(fn) if d.startswith("float")}
+        assert floats == {"float32"}, fn
+
+
+def test_sample_split_is_what_the_models_expect():
+    (x, y), _, _ = load_sample_arrays()
+    assert x.shape == (3000, 784) and x.dtype == np.float32 and y.dtype == np.int32
