@@ -93,7 +93,6 @@ def tile_raster_images(
     Hs, Ws = tile_spacing
     dtype = np.uint8 if output_pixel_vals else X.dtype
     out = np.zeros(out_shape, dtype=dtype)
-    scale = 255 if output_pixel_vals else 1
     for row in range(tile_shape[0]):
         for col in range(tile_shape[1]):
             i = row * tile_shape[1] + col
@@ -103,7 +102,8 @@ def tile_raster_images(
             if scale_rows_to_unit_interval:
                 img = scale_to_unit_interval(img)
             top, left = row * (H + Hs), col * (W + Ws)
-            out[top : top + H, left : left + W] = img * scale
+            # Round, not truncate: the brightest pixel of a scaled image is 255.
+            out[top : top + H, left : left + W] = np.rint(img * 255) if output_pixel_vals else img
     return out
 
 

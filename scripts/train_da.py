@@ -91,4 +91,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except dae.DataError as e:
+        sys.exit(f"error: {e}")

@@ -1,0 +1,103 @@
+"""The command-line scripts, end to end on small slices of real digits."""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+import dae.data.mnist
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = ROOT / "scripts"
+
+
+def run_script(name, *args):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, str(SCRIPTS / name), *map(str, args)],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+
+
+def import_script(name):
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_train_sda_end_to_end_on_a_slice_of_mnist(mnist_dir, tmp_path):
+    out = tmp_path / "run"
+    result = run_script(
+        "train_sda.py", "--data", mnist_dir, "--output", out, "--limit", 1000,
+        "--hidden", 40, 30, "--corruption", 0.1, 0.2, "--pretraining-epochs", 2,
+        "--training-epochs", 3,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "pretraining layer 2, epoch 2" in result.stdout
+    assert "fine-tuning epoch 3" in result.stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["dataset"] == "mnist"
+    assert [len(c) for c in metrics["pretraining"]["cost"]] == [2, 2]
+    assert metrics["pretraining"]["cost"][0][1] < metrics["pretraining"]["cost"][0][0]
+    assert len(metrics["finetuning"]["history"]) == 3
+    assert 0 <= metrics["test_error"] < 0.5  # 1,000 digits, 3 epochs: far better than chance
+    with np.load(out / "params.npz") as params:
+        assert params["W1"].shape == (784, 40) and params["W2"].shape == (40, 30)
+        assert params["W_out"].shape == (30, 10) and params["W1"].dtype == np.float32
+    with Image.open(out / "filters_layer1.png") as img:
+        assert img.size == (10 * 29 - 1, 10 * 29 - 1)
+
+
+def test_train_sda_falls_back_to_the_sample_loudly(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(dae.data.mnist, "MIRRORS", ("http://127.0.0.1:1/",))
+    train_sda = import_script("train_sda")
+    result = train_sda.main([
+        "--data", str(tmp_path / "mnist"), "--output", str(tmp_path / "run"),
+        "--hidden", "20", "--corruption", "0.1", "--pretraining-epochs", "1",
+        "--training-epochs", "2", "--batch-size", "50",
+    ])  # fmt: skip
+    err = capsys.readouterr().err
+    assert "FULL MNIST IS NOT AVAILABLE" in err and "NOT comparable" in err
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["dataset"] == "mnist-5k-sample"
+    assert result["test_error"] < 0.5
+
+
+def test_a_damaged_data_file_is_an_error_not_a_fallback(tmp_path):
+    data = tmp_path / "mnist"
+    data.mkdir()
+    for name in dae.data.mnist.MD5:
+        (data / name).write_bytes(b"\x00\x00\x08\x03 this is not an IDX file")
+    result = run_script("train_sda.py", "--data", data, "--output", tmp_path / "run")
+    assert result.returncode == 1
+    assert "error:" in result.stderr and "idx" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "NOT AVAILABLE" not in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_train_sda_refuses_bad_arguments():
+    result = run_script("train_sda.py", "--corruption", "1.5", "0.1", "0.1")
+    assert result.returncode == 2 and "must be in [0, 1)" in result.stderr
+    result = run_script("train_sda.py", "--hidden", "100", "100", "--corruption", "0.1")
+    assert result.returncode == 2 and "1 levels for 2 layers" in result.stderr
+    result = run_script("train_sda.py", "--hidden", "0")
+    assert result.returncode == 2 and "positive integer" in result.stderr
+
+
+def test_train_da_writes_both_filter_images(mnist_dir, tmp_path):
+    out = tmp_path / "da"
+    result = run_script(
+        "train_da.py", "--data", mnist_dir, "--output", out, "--limit", 500,
+        "--hidden", 25, "--epochs", 2,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    images = [np.asarray(Image.open(out / f"filters_corruption_{c}.png")) for c in (0, 30)]
+    assert all(img.shape == (289, 289) for img in images)
+    assert not np.array_equal(images[0], images[1])  # masking changes what is learned
