@@ -18,7 +18,8 @@ import pytensor
 import pytensor.tensor as pt
 from pytensor.tensor.math import sigmoid
 
-from dae.models.da import dA, minibatch, random_seed
+from dae.functions import minibatch, random_seed
+from dae.models.da import dA
 from dae.models.logistic import LogisticRegression
 from dae.models.mlp import HiddenLayer
 from dae.updates import sgd
