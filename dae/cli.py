@@ -15,11 +15,38 @@ SAMPLE_BANNER = (
 )
 
 
-def load_mnist_or_sample(path):
+def add_common_arguments(parser, output, seed):
+    """The options every training script has: data, output, seed, batch size, limit."""
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="folder with the four MNIST IDX files or mnist.pkl.gz (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path(output),
+        help="folder for the results (default: %(default)s)",
+    )
+    parser.add_argument("--seed", type=int, default=seed, help="random seed (default: %(default)s)")
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=20, help="minibatch size (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--limit",
+        type=positive_int,
+        default=None,
+        help="use only the first N examples of each split (for quick checks)",
+    )
+
+
+def load_mnist_or_sample(path, limit=None):
     """Full MNIST from ``path`` (downloading it if need be), else the embedded sample.
 
     Falls back only when MNIST is neither on disk nor downloadable, and then says
     so on stderr in a banner; a damaged file is an error, not a reason to fall back.
+    With ``limit``, each split keeps only its first ``limit`` examples.
 
     Returns
     -------
@@ -27,10 +54,15 @@ def load_mnist_or_sample(path):
     or ``"mnist-5k-sample"``.
     """
     try:
-        return load_data(path), "mnist"
+        datasets, name = load_data(path), "mnist"
     except DownloadError as e:
         print(f"{e}\n\n{SAMPLE_BANNER}\n", file=sys.stderr, flush=True)
-        return load_sample(), "mnist-5k-sample"
+        datasets, name = load_sample(), "mnist-5k-sample"
+    if limit:
+        for x, y in datasets:
+            x.set_value(x.get_value(borrow=True)[:limit])
+            y.set_value(y.get_value(borrow=True)[:limit])
+    return datasets, name
 
 
 def positive_int(text):

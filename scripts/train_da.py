@@ -10,31 +10,18 @@ filters look like noise themselves; with it they become stroke and blob detector
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
 import dae
-from dae.cli import DEFAULT_DATA, load_mnist_or_sample, positive_float, positive_int
+from dae.cli import add_common_arguments, load_mnist_or_sample, positive_float, positive_int
 from dae.images import save_filters
 from dae.training import pretrain
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument(
-        "--data",
-        type=Path,
-        default=DEFAULT_DATA,
-        help="folder with the four MNIST IDX files or mnist.pkl.gz (default: %(default)s)",
-    )
-    p.add_argument(
-        "--output",
-        type=Path,
-        default=Path("runs/da"),
-        help="folder for the filter images (default: %(default)s)",
-    )
-    p.add_argument("--seed", type=int, default=123, help="random seed (default: %(default)s)")
+    add_common_arguments(p, output="runs/da", seed=123)
     p.add_argument(
         "--hidden", type=positive_int, default=500, help="hidden units (default: %(default)s)"
     )
@@ -47,24 +34,13 @@ def parse_args(argv=None):
     p.add_argument(
         "--epochs", type=positive_int, default=15, help="training epochs (default: %(default)s)"
     )
-    p.add_argument(
-        "--batch-size", type=positive_int, default=20, help="minibatch size (default: %(default)s)"
-    )
-    p.add_argument(
-        "--limit",
-        type=positive_int,
-        default=None,
-        help="use only the first N training examples (for quick checks)",
-    )
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    datasets, dataset_name = load_mnist_or_sample(args.data)
+    datasets, _ = load_mnist_or_sample(args.data, args.limit)
     train_x = datasets[0][0]
-    if args.limit:
-        train_x.set_value(train_x.get_value()[: args.limit])
     n_train_batches = train_x.get_value(borrow=True).shape[0] // args.batch_size
     if n_train_batches == 0:
         sys.exit(f"--batch-size {args.batch_size} is larger than the training set")

@@ -20,7 +20,7 @@ import numpy as np
 
 import dae
 from dae.cli import (
-    DEFAULT_DATA,
+    add_common_arguments,
     corruption_level,
     load_mnist_or_sample,
     positive_float,
@@ -35,19 +35,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument(
-        "--data",
-        type=Path,
-        default=DEFAULT_DATA,
-        help="folder with the four MNIST IDX files or mnist.pkl.gz (default: %(default)s)",
-    )
-    p.add_argument(
-        "--output",
-        type=Path,
-        default=Path("runs/sda"),
-        help="folder for filters, parameters and metrics (default: %(default)s)",
-    )
-    p.add_argument("--seed", type=int, default=89677, help="random seed (default: %(default)s)")
+    add_common_arguments(p, output="runs/sda", seed=89677)
     p.add_argument(
         "--hidden",
         type=positive_int,
@@ -86,15 +74,6 @@ def parse_args(argv=None):
         default=50,
         help="most fine-tuning epochs; early stopping may end sooner (default: %(default)s)",
     )
-    p.add_argument(
-        "--batch-size", type=positive_int, default=20, help="minibatch size (default: %(default)s)"
-    )
-    p.add_argument(
-        "--limit",
-        type=positive_int,
-        default=None,
-        help="use only the first N examples of each split (for quick checks)",
-    )
     args = p.parse_args(argv)
     if len(args.corruption) != len(args.hidden):
         p.error(f"--corruption has {len(args.corruption)} levels for {len(args.hidden)} layers")
@@ -115,11 +94,7 @@ def named_params(sda):
 def main(argv=None):
     args = parse_args(argv)
     start = time.perf_counter()
-    datasets, dataset_name = load_mnist_or_sample(args.data)
-    if args.limit:
-        for x, y in datasets:
-            x.set_value(x.get_value()[: args.limit])
-            y.set_value(y.get_value()[: args.limit])
+    datasets, dataset_name = load_mnist_or_sample(args.data, args.limit)
     train_x = datasets[0][0]
     n_train_batches = train_x.get_value(borrow=True).shape[0] // args.batch_size
     for (x, _), split in zip(datasets, ("training", "validation", "test")):
