@@ -80,7 +80,7 @@ def early_stopping(
     """
     if patience is None:
         patience = 10 * n_train_batches
-    validation_frequency = min(n_train_batches, patience // 2)
+    validation_frequency = max(1, min(n_train_batches, patience // 2))
     best_validation, test_error, best_epoch, best_values = np.inf, np.nan, 0, None
     history = []
     start = time.perf_counter()

@@ -73,3 +73,10 @@ def test_small_improvements_do_not_extend_patience():
 def test_n_epochs_caps_training():
     result, steps, _ = run([1.0 / k for k in range(1, 100)], n_epochs=4)
     assert result["epochs"] == 4 and len(steps) == 40
+
+
+def test_tiny_patience_still_validates():
+    result, steps, _ = run([0.5] * 30, patience=1)
+    # Validation every minibatch (not a division by zero); no improvement after
+    # the first, so patience 1 ends training at the second minibatch.
+    assert len(steps) == 2 and result["epochs"] == 1

@@ -153,23 +153,13 @@ class SdA:
             },
             name="train",
         )
-        valid_fn = self._scoring_function(valid_x, valid_y, batch_size, index)
-        test_fn = self._scoring_function(test_x, test_y, batch_size, index)
-
-        def n_batches(x):
-            return x.get_value(borrow=True).shape[0] // batch_size
-
-        def valid_score():
-            return [valid_fn(i) for i in range(n_batches(valid_x))]
-
-        def test_score():
-            return [test_fn(i) for i in range(n_batches(test_x))]
-
-        valid_score.function, test_score.function = valid_fn, test_fn
+        valid_score = self._score(valid_x, valid_y, batch_size, index)
+        test_score = self._score(test_x, test_y, batch_size, index)
         return train_fn, valid_score, test_score
 
-    def _scoring_function(self, set_x, set_y, batch_size, index):
-        return pytensor.function(
+    def _score(self, set_x, set_y, batch_size, index):
+        """A function returning the error rate of every minibatch of (set_x, set_y)."""
+        fn = pytensor.function(
             [index],
             self.errors,
             givens={
@@ -177,3 +167,9 @@ class SdA:
                 self.y: minibatch(set_y, index, batch_size),
             },
         )
+
+        def score():
+            return [fn(i) for i in range(set_x.get_value(borrow=True).shape[0] // batch_size)]
+
+        score.function = fn
+        return score
