@@ -1,6 +1,7 @@
 """Helpers for compiling functions the tutorials' way."""
 
 import numpy as np
+import pytensor.tensor as pt
 
 
 def random_seed(numpy_rng):
@@ -11,8 +12,13 @@ def random_seed(numpy_rng):
 
 
 def minibatch(data, index, batch_size):
-    """Rows ``index * batch_size`` to ``(index + 1) * batch_size`` of ``data``."""
-    return data[index * batch_size : (index + 1) * batch_size]
+    """Rows ``index * batch_size`` to ``(index + 1) * batch_size`` of ``data``.
+
+    Taken as the rows ``index * batch_size + arange(batch_size)`` rather than the
+    tutorial's slice: the same rows, but a length every backend knows at compile
+    time (JAX cannot compile a slice whose length depends on ``index``).
+    """
+    return data[index * batch_size + pt.arange(batch_size)]
 
 
 def with_keyword_defaults(fn, **defaults):

@@ -20,8 +20,6 @@ which is how it is computed: the same number without the logarithm of a
 saturated sigmoid.
 """
 
-import warnings
-
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
@@ -29,6 +27,7 @@ from pytensor.tensor.math import sigmoid, softplus
 
 from dae.functions import minibatch, random_seed, with_keyword_defaults
 from dae.models.mlp import initial_weights
+from dae.random import unit_uniform
 from dae.updates import rng_updates, sgd
 
 
@@ -101,11 +100,7 @@ class dA:
         The mask comes from ``theano_rng``; compile with ``updates=rng_updates(out)``
         (``get_cost_updates`` does) for a new mask on every call.
         """
-        with warnings.catch_warnings():
-            # Several graphs may draw from one generator; each compiled function
-            # writes back its own next state, which is what PyTensor warns about.
-            warnings.filterwarnings("ignore", "RandomGeneratorVariable", UserWarning)
-            _, u = self.theano_rng.uniform(size=input.shape, dtype=input.dtype)
+        _, u = unit_uniform(self.theano_rng, input.shape, input.dtype)
         # Comparing a uniform with p is a Bernoulli(1 - p) mask, and much cheaper
         # to draw than a binomial, which PyTensor can only make as an integer.
         keep = pt.cast(u >= corruption_level, input.dtype)

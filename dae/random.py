@@ -1,0 +1,30 @@
+"""Random numbers for corruption masks, drawn fast on every backend."""
+
+import numpy as np
+import pytensor.tensor as pt
+from pytensor.tensor.random.basic import UniformRV
+
+
+class UnitUniformRV(UniformRV):
+    """PyTensor's uniform variable, drawn in the output's own precision.
+
+    On the C and Python backends PyTensor hands NumPy its bounds as broadcast
+    arrays, which sends NumPy down its slow broadcasting path and through float64;
+    for U[0, 1) this draws ``Generator.random(size, dtype)`` directly, about three
+    times faster for a minibatch mask. Numba and JAX compile it as a uniform.
+    """
+
+    name = "unit_uniform"
+
+    def rng_fn(self, rng, low, high, size):
+        if np.all(low == 0) and np.all(high == 1) and size is not None:
+            return rng.random(size, dtype=self.dtype)
+        return super().rng_fn(rng, low, high, size)
+
+
+def unit_uniform(rng, shape, dtype):
+    """``(next_rng, u)``: a draw of U[0, 1) of ``shape`` from the shared generator ``rng``."""
+    return _unit_uniform(0.0, 1.0, size=shape, rng=rng, dtype=dtype, return_next_rng=True)
+
+
+_unit_uniform = UnitUniformRV()

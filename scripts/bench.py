@@ -1,0 +1,341 @@
+#!/usr/bin/env python
+"""Steps per second of dae beside PyTorch eager and hand-written NumPy.
+
+In one run, on the same MNIST digits and shapes, times
+
+* a dA pretraining step, 784 -> 1000 with 10% masking noise, at batch sizes 1, 20, 128;
+* an SdA 784-1000-1000-1000-10 fine-tuning step at batch sizes 20 and 128;
+
+for each implementation, in rounds that take turns so that the machine's noise
+hits all of them alike, and reports medians of examples per second, the ratios
+dae/PyTorch and dae/NumPy, and the share of the machine's float32 GEMM rate
+(measured in the same run) that each step reaches. With ``--reference`` it also
+times the tutorials' historic speed check at batch size 300.
+
+    pip install torch==2.13.0        # the CPU build
+    python scripts/bench.py
+"""
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import dae
+from dae.cli import load_mnist_or_sample, positive_int
+
+N_IN, N_HIDDEN, LAYERS, N_OUT = 784, 1000, (1000, 1000, 1000), 10
+CORRUPTION, DA_LR, FINETUNE_LR = 0.1, 0.1, 0.1
+
+
+# ---------------------------------------------------------------- FLOP counts
+def da_flops(batch):
+    """Five GEMMs: encode, decode, and the three gradient products."""
+    return 5 * 2 * batch * N_IN * N_HIDDEN
+
+
+def finetune_flops(batch):
+    """Forward pass, weight gradients, and input gradients above the first layer."""
+    sizes = (N_IN, *LAYERS, N_OUT)
+    gemms = [a * b for a, b in zip(sizes[:-1], sizes[1:])]
+    return 2 * batch * (2 * sum(gemms) + sum(gemms[1:]))
+
+
+# ---------------------------------------------------------------- dae
+def dae_da(x, batch, seed):
+    import pytensor
+
+    da = dae.dA(np.random.RandomState(seed), n_visible=N_IN, n_hidden=N_HIDDEN)
+    fn = da.pretraining_function(
+        pytensor.shared(x, borrow=True), batch, corruption_level=CORRUPTION, learning_rate=DA_LR
+    ).function
+    corruption, lr = np.float32(CORRUPTION), np.float32(DA_LR)
+    return lambda i: fn(i, corruption, lr)
+
+
+def dae_finetune(x, y, batch, seed):
+    import pytensor
+
+    sda = dae.SdA(
+        np.random.RandomState(seed),
+        n_ins=N_IN,
+        hidden_layers_sizes=LAYERS,
+        n_outs=N_OUT,
+        corruption_levels=[CORRUPTION] * len(LAYERS),
+    )
+    shared = [(pytensor.shared(x, borrow=True), pytensor.shared(y, borrow=True))] * 3
+    train_fn, _, _ = sda.build_finetune_functions(shared, batch, FINETUNE_LR)
+    return train_fn
+
+
+# ---------------------------------------------------------------- PyTorch eager
+def torch_da(x, batch, seed):
+    import torch
+    import torch.nn.functional as F
+
+    torch.manual_seed(seed)
+    data = torch.from_numpy(x)
+    W = torch.nn.Parameter(torch.empty(N_IN, N_HIDDEN).uniform_(-0.07, 0.07))
+    b = torch.nn.Parameter(torch.zeros(N_HIDDEN))
+    b_prime = torch.nn.Parameter(torch.zeros(N_IN))
+    opt = torch.optim.SGD([W, b, b_prime], lr=DA_LR)
+
+    def step(i):
+        xb = data[i * batch : (i + 1) * batch]
+        tilde_x = xb * (torch.rand_like(xb) >= CORRUPTION)
+        h = torch.sigmoid(tilde_x @ W + b)
+        a = h @ W.t() + b_prime
+        loss = F.binary_cross_entropy_with_logits(a, xb, reduction="sum") / batch
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def torch_finetune(x, y, batch, seed):
+    import torch
+    import torch.nn.functional as F
+
+    torch.manual_seed(seed)
+    data, labels = torch.from_numpy(x), torch.from_numpy(y.astype(np.int64))
+    sizes = (N_IN, *LAYERS)
+    modules = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        modules += [torch.nn.Linear(n_in, n_out), torch.nn.Sigmoid()]
+    model = torch.nn.Sequential(*modules, torch.nn.Linear(sizes[-1], N_OUT))
+    opt = torch.optim.SGD(model.parameters(), lr=FINETUNE_LR)
+
+    def step(i):
+        rows = slice(i * batch, (i + 1) * batch)
+        loss = F.cross_entropy(model(data[rows]), labels[rows])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+# ---------------------------------------------------------------- NumPy by hand
+def _sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def numpy_da(x, batch, seed):
+    rng = np.random.default_rng(seed)
+    W = rng.uniform(-0.07, 0.07, (N_IN, N_HIDDEN)).astype(np.float32)
+    b = np.zeros(N_HIDDEN, np.float32)
+    b_prime = np.zeros(N_IN, np.float32)
+    lr = np.float32(DA_LR)
+
+    def step(i):
+        xb = x[i * batch : (i + 1) * batch]
+        tilde_x = xb * (rng.random(xb.shape, dtype=np.float32) >= CORRUPTION)
+        h = _sigmoid(tilde_x @ W + b)
+        a = h @ W.T + b_prime
+        cost = np.sum(np.logaddexp(0, a) - xb * a) / batch
+        d_a = (_sigmoid(a) - xb) / np.float32(batch)
+        d_pre = (d_a @ W) * h * (1 - h)
+        grad_W = tilde_x.T @ d_pre + d_a.T @ h
+        W[...] -= lr * grad_W
+        b[...] -= lr * d_pre.sum(axis=0)
+        b_prime[...] -= lr * d_a.sum(axis=0)
+        return cost
+
+    return step
+
+
+def numpy_finetune(x, y, batch, seed):
+    rng = np.random.default_rng(seed)
+    sizes = (N_IN, *LAYERS, N_OUT)
+    Ws = [rng.uniform(-0.05, 0.05, (m, n)).astype(np.float32) for m, n in zip(sizes, sizes[1:])]
+    bs = [np.zeros(n, np.float32) for n in sizes[1:]]
+    lr = np.float32(FINETUNE_LR)
+
+    def step(i):
+        rows = slice(i * batch, (i + 1) * batch)
+        hs = [x[rows]]
+        for W, b in zip(Ws[:-1], bs[:-1]):
+            hs.append(_sigmoid(hs[-1] @ W + b))
+        logits = hs[-1] @ Ws[-1] + bs[-1]
+        logits -= logits.max(axis=1, keepdims=True)
+        log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        target = y[rows]
+        cost = -log_p[np.arange(len(target)), target].mean()
+        delta = np.exp(log_p)
+        delta[np.arange(len(target)), target] -= 1
+        delta /= np.float32(len(target))
+        for k in range(len(Ws) - 1, -1, -1):
+            grad_W, grad_b = hs[k].T @ delta, delta.sum(axis=0)
+            if k > 0:
+                delta = (delta @ Ws[k].T) * hs[k] * (1 - hs[k])
+            Ws[k] -= lr * grad_W
+            bs[k] -= lr * grad_b
+        return cost
+
+    return step
+
+
+IMPLEMENTATIONS = {
+    "dae": (dae_da, dae_finetune),
+    "pytorch": (torch_da, torch_finetune),
+    "numpy": (numpy_da, numpy_finetune),
+}
+
+
+# ---------------------------------------------------------------- timing
+def gemm_rate(n=2048, repeats=3):
+    """Best float32 GEMM rate (FLOP/s) of NumPy's BLAS on n x n matrices."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.random((n, n), dtype=np.float32) for _ in range(2))
+    best = np.inf
+    for _ in range(repeats):
+        t = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best
+
+
+def time_steps(step, n_steps, n_batches, offset):
+    t = time.perf_counter()
+    for k in range(n_steps):
+        step((offset + k) % n_batches)
+    return time.perf_counter() - t
+
+
+def run(x, y, names, rounds, examples):
+    cases = [("dA", b) for b in (1, 20, 128)] + [("fine-tune", b) for b in (20, 128)]
+    steps, flops = {}, {}
+    for task, batch in cases:
+        flops[task, batch] = (da_flops if task == "dA" else finetune_flops)(batch)
+        for name in names:
+            build_da, build_finetune = IMPLEMENTATIONS[name]
+            step = build_da(x, batch, 0) if task == "dA" else build_finetune(x, y, batch, 0)
+            for i in range(3):  # compile, allocate, warm up
+                step(i)
+            steps[task, batch, name] = step
+
+    rates = {key: [] for key in steps}
+    gemm = []
+    for r in range(rounds):
+        gemm.append(gemm_rate())
+        for task, batch in cases:
+            n_steps = max(1, (examples // 10 if batch == 1 else examples) // batch)
+            for name in names[r % len(names) :] + names[: r % len(names)]:
+                # Let the previous library's BLAS/OpenMP threads stop spinning first.
+                time.sleep(0.3)
+                step = steps[task, batch, name]
+                seconds = time_steps(step, n_steps, x.shape[0] // batch, r * n_steps)
+                rates[task, batch, name].append(n_steps * batch / seconds)
+        print(f"round {r + 1}/{rounds} done", file=sys.stderr, flush=True)
+
+    peak = statistics.median(gemm)
+    rows = []
+    for task, batch in cases:
+        row = {"step": task, "batch": batch}
+        for name in names:
+            row[name] = statistics.median(rates[task, batch, name])
+            row[f"{name}_gemm_share"] = row[name] * flops[task, batch] / batch / peak
+        for other in names[1:]:
+            row[f"dae/{other}"] = row["dae"] / row[other]
+        rows.append(row)
+    return rows, peak
+
+
+def reference_check(datasets, log):
+    """The tutorials' speed check at batch size 300: two dAs for 2 epochs each
+    (0% and 30% corruption, 500 hidden units), and an SdA with 1 pretraining
+    epoch per layer and 2 fine-tuning epochs."""
+    from dae.training import early_stopping, pretrain
+
+    train_x = datasets[0][0]
+    n_batches = train_x.get_value(borrow=True).shape[0] // 300
+    start = time.perf_counter()
+    for level in (0.0, 0.3):
+        da = dae.dA(np.random.RandomState(123), n_visible=N_IN, n_hidden=500)
+        fn = da.pretraining_function(train_x, 300, corruption_level=level, learning_rate=0.1)
+        pretrain([fn], n_batches, 2, [level], 0.1, log=lambda line: None)
+    da_seconds = time.perf_counter() - start
+
+    start = time.perf_counter()
+    sda = dae.SdA(
+        np.random.RandomState(89677),
+        n_ins=N_IN,
+        hidden_layers_sizes=LAYERS,
+        n_outs=N_OUT,
+        corruption_levels=[0.1, 0.2, 0.3],
+    )
+    fns = sda.pretraining_functions(train_x, 300)
+    pretrain(fns, n_batches, 1, [0.1, 0.2, 0.3], 0.001, log=lambda line: None)
+    train_fn, valid_score, test_score = sda.build_finetune_functions(datasets, 300, 0.1)
+    early_stopping(train_fn, valid_score, test_score, n_batches, 2, log=lambda line: None)
+    sda_seconds = time.perf_counter() - start
+    log(f"reference: dA {da_seconds:.1f} s, SdA {sda_seconds:.1f} s")
+    return {"dA_seconds": da_seconds, "SdA_seconds": sda_seconds}
+
+
+def print_table(rows, names, peak):
+    print(f"float32 GEMM rate of this machine (NumPy, 2048^3): {peak / 1e9:.1f} GFLOP/s\n")
+    head = ["step", "batch"] + [f"{n} ex/s" for n in names]
+    head += [f"dae/{n}" for n in names[1:]] + [f"{n} % GEMM" for n in names]
+    print(" | ".join(head))
+    print(" | ".join("---" for _ in head))
+    for row in rows:
+        cells = [row["step"], str(row["batch"])]
+        cells += [f"{row[n]:,.0f}" for n in names]
+        cells += [f"{row[f'dae/{n}']:.2f}" for n in names[1:]]
+        cells += [f"{100 * row[f'{n}_gemm_share']:.0f}" for n in names]
+        print(" | ".join(cells))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--data", type=Path, default=dae.cli.DEFAULT_DATA, help="MNIST folder")
+    p.add_argument("--rounds", type=positive_int, default=7, help="timed rounds (median)")
+    p.add_argument(
+        "--examples", type=positive_int, default=5000, help="examples per timing, batch >= 20"
+    )
+    p.add_argument(
+        "--without",
+        choices=["pytorch"],
+        action="append",
+        default=[],
+        help="leave an implementation out (it is reported as left out)",
+    )
+    p.add_argument("--reference", action="store_true", help="also run the tutorials' check")
+    p.add_argument("--json", type=Path, help="also write the results to this file")
+    args = p.parse_args(argv)
+
+    names = [n for n in IMPLEMENTATIONS if n not in args.without]
+    if "pytorch" in names:
+        try:
+            import torch
+        except ImportError:
+            sys.exit("error: PyTorch is not installed: pip install torch==2.13.0, or --without pytorch")
+        print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads", file=sys.stderr)
+    else:
+        print("PyTorch left out (--without pytorch)", file=sys.stderr)
+
+    datasets, name = load_mnist_or_sample(args.data)
+    x = datasets[0][0].get_value()
+    y = datasets[0][1].get_value()
+    rows, peak = run(x, y, names, args.rounds, args.examples)
+    print_table(rows, names, peak)
+    result = {"dataset": name, "gemm_flops": peak, "rows": rows, "argv": sys.argv[1:]}
+    if args.reference:
+        result["reference"] = reference_check(datasets, print)
+        print("published float32 on one i7-920 core: dA 71 s, SdA 191.2 s")
+    if args.json:
+        dae.files.save_metrics(args.json, result)
+
+
+if __name__ == "__main__":
+    main()
