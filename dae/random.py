@@ -1,7 +1,6 @@
 """Random numbers for corruption masks, drawn fast on every backend."""
 
 import numpy as np
-import pytensor.tensor as pt
 from pytensor.tensor.random.basic import UniformRV
 
 

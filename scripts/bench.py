@@ -17,7 +17,6 @@ times the tutorials' historic speed check at batch size 300.
 """
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -319,7 +318,7 @@ def main(argv=None):
         try:
             import torch
         except ImportError:
-            sys.exit("error: PyTorch is not installed: pip install torch==2.13.0, or --without pytorch")
+            sys.exit("error: PyTorch is missing: pip install torch==2.13.0, or --without pytorch")
         print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads", file=sys.stderr)
     else:
         print("PyTorch left out (--without pytorch)", file=sys.stderr)
