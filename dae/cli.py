@@ -81,8 +81,8 @@ def positive_float(text):
     return value
 
 
-def corruption_level(text):
-    """argparse type: a corruption level in [0, 1)."""
+def unit_fraction(text):
+    """argparse type: a number in [0, 1), such as a corruption level or a momentum."""
     value = float(text)
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")

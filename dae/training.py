@@ -52,6 +52,7 @@ def early_stopping(
     patience=None,
     patience_increase=2.0,
     improvement_threshold=0.995,
+    after_epoch=None,
     log=print,
 ):
     """Minibatch SGD with the tutorials' patience-based early stopping.
@@ -71,6 +72,8 @@ def early_stopping(
     params : shared variables to reset to their values at the best validation
         error when training ends, so they match the reported test error.
     patience : minibatches to look at regardless; ``10 * n_train_batches`` if None.
+    after_epoch : called as ``after_epoch(epoch)`` after each epoch, e.g. to lower
+        a shared learning rate.
 
     Returns
     -------
@@ -111,6 +114,8 @@ def early_stopping(
             "seconds": round(time.perf_counter() - start, 1),
         }
         history.append(record)
+        if after_epoch is not None:
+            after_epoch(epoch)
         log(
             f"fine-tuning epoch {epoch}, cost {record['cost']:.4f}, "
             f"validation error {100 * this_validation:.2f}% "

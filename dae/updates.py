@@ -8,6 +8,7 @@ change them without recompiling.
 
 from collections import OrderedDict
 
+import numpy as np
 import pytensor
 import pytensor.tensor as pt
 from pytensor.compile.sharedvalue import SharedVariable
@@ -42,6 +43,51 @@ def sgd(cost, params, learning_rate):
     grads = pytensor.grad(cost, params)
     lr = pt.cast(learning_rate, pytensor.config.floatX)
     return OrderedDict((p, p - lr * g) for p, g in zip(params, grads))
+
+
+def momentum(updates, params, momentum=0.9):
+    r"""Add classical momentum to the steps of an update dictionary.
+
+    Each parameter keeps a velocity :math:`v`, zero at first; the step that
+    ``updates`` would take, :math:`\Delta = u(\theta) - \theta`, is added to it:
+
+    .. math:: v \leftarrow \mu v + \Delta, \qquad \theta \leftarrow \theta + v
+
+    With ``sgd``, :math:`\Delta = -\eta \nabla C`, which is the tutorials'
+    momentum SGD; in a steady direction the step grows to :math:`\eta / (1 - \mu)`.
+
+    Parameters
+    ----------
+    updates : update dictionary, e.g. from :func:`sgd`; not modified.
+    params : the shared variables in ``updates`` to give momentum.
+    momentum : float, symbolic or shared scalar :math:`\mu` in [0, 1).
+
+    Returns
+    -------
+    OrderedDict with the updates of ``params`` replaced and one velocity update
+    per parameter added; velocities are named ``velocity_<param>``.
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor
+    >>> from dae.updates import momentum, sgd
+    >>> w = pytensor.shared(np.float32(1.0))
+    >>> step = pytensor.function([], w, updates=momentum(sgd(w, [w], 0.5), [w], 0.9))
+    >>> _ = step(); _ = step()
+    >>> round(float(w.get_value()), 4)  # steps of 0.5, then 0.9 * 0.5 + 0.5
+    -0.45
+    """
+    updates = OrderedDict(updates)
+    mu = pt.cast(momentum, pytensor.config.floatX)
+    for param in params:
+        value = param.get_value(borrow=True)
+        velocity = pytensor.shared(
+            np.zeros_like(value), name=f"velocity_{param.name}", shape=param.type.shape
+        )
+        new_velocity = mu * velocity + (updates[param] - param)
+        updates[velocity] = new_velocity
+        updates[param] = param + new_velocity
+    return updates
 
 
 def rng_updates(*outputs):

@@ -17,14 +17,15 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytensor
 
 import dae
 from dae.cli import (
     add_common_arguments,
-    corruption_level,
     load_mnist_or_sample,
     positive_float,
     positive_int,
+    unit_fraction,
 )
 from dae.files import save_metrics, save_params
 from dae.images import save_filters
@@ -45,7 +46,7 @@ def parse_args(argv=None):
     )
     p.add_argument(
         "--corruption",
-        type=corruption_level,
+        type=unit_fraction,
         nargs="+",
         default=[0.1, 0.2, 0.3],
         help="masking level of each layer's dA (default: %(default)s)",
@@ -61,6 +62,26 @@ def parse_args(argv=None):
         type=positive_float,
         default=1.0,
         help="fine-tuning learning rate (default: %(default)s)",
+    )
+    p.add_argument(
+        "--momentum",
+        type=unit_fraction,
+        default=0.0,
+        help="fine-tuning momentum, 0 for plain SGD (default: %(default)s)",
+    )
+    p.add_argument(
+        "--lr-decay",
+        type=positive_float,
+        default=1.0,
+        help="multiply the fine-tuning learning rate by this after each epoch "
+        "(default: %(default)s)",
+    )
+    p.add_argument(
+        "--pretraining",
+        choices=["cached", "tutorial"],
+        default="cached",
+        help="cached: layer k+1 learns from layer k's codes, computed once; tutorial: "
+        "every step runs the layers below again (same result, slower) (default: %(default)s)",
     )
     p.add_argument(
         "--pretraining-epochs",
@@ -118,7 +139,10 @@ def main(argv=None):
     def log(line):
         print(line, flush=True)
 
-    pretraining_fns = sda.pretraining_functions(train_x, args.batch_size)
+    if args.pretraining == "cached":
+        pretraining_fns = sda.cached_pretraining_functions(train_x, args.batch_size)
+    else:
+        pretraining_fns = sda.pretraining_functions(train_x, args.batch_size)
     pretrain_start = time.perf_counter()
     pretraining_costs = pretrain(
         pretraining_fns,
@@ -130,9 +154,14 @@ def main(argv=None):
     )
     pretraining_seconds = time.perf_counter() - pretrain_start
 
+    learning_rate = pytensor.shared(np.float32(args.finetune_lr), name="finetune_lr")
     train_fn, valid_score, test_score = sda.build_finetune_functions(
-        datasets, args.batch_size, args.finetune_lr
+        datasets, args.batch_size, learning_rate, momentum=args.momentum
     )
+
+    def decay_learning_rate(epoch):
+        learning_rate.set_value(np.float32(args.finetune_lr * args.lr_decay**epoch))
+
     finetune_start = time.perf_counter()
     result = early_stopping(
         train_fn,
@@ -141,6 +170,7 @@ def main(argv=None):
         n_train_batches,
         args.training_epochs,
         params=sda.params,
+        after_epoch=decay_learning_rate,
         log=log,
     )
     finetuning_seconds = time.perf_counter() - finetune_start

@@ -197,3 +197,34 @@ def test_compiled_graphs_are_float32_throughout(sample):
 def test_sample_split_is_what_the_models_expect():
     (x, y), _, _ = load_sample_arrays()
     assert x.shape == (3000, 784) and x.dtype == np.float32 and y.dtype == np.int32
+
+
+def test_cached_pretraining_is_the_tutorial_pretraining_computed_once(sample):
+    """Same seed, same masks, same steps: the cached path must give the tutorial
+    path's costs and weights, up to float32 rounding."""
+    from dae.training import pretrain
+
+    (train_x, _), _, _ = sample
+    x = pytensor.shared(train_x.get_value()[:400])
+    results = []
+    for cached in (False, True):
+        sda = SdA(np.random.RandomState(5), n_ins=784, hidden_layers_sizes=[40, 30, 20],
+                  corruption_levels=[0.1, 0.2, 0.3])  # fmt: skip
+        fns = (sda.cached_pretraining_functions if cached else sda.pretraining_functions)(x, 20)
+        costs = pretrain(fns, 20, 2, sda.corruption_levels, 0.1, log=lambda line: None)
+        results.append((costs, [p.get_value() for p in sda.params]))
+    (tutorial_costs, tutorial_params), (cached_costs, cached_params) = results
+    np.testing.assert_allclose(cached_costs, tutorial_costs, rtol=1e-5)
+    for tutorial, cached in zip(tutorial_params, cached_params):
+        np.testing.assert_allclose(cached, tutorial, atol=1e-5)
+    assert tutorial_costs[2][1] < tutorial_costs[2][0]  # the top layer did learn
+
+
+def test_hidden_representation_is_the_code_of_each_row(sample):
+    (train_x, _), _, _ = sample
+    da = dA(np.random.RandomState(2), n_visible=784, n_hidden=16)
+    codes = da.hidden_representation(train_x, batch_size=700).get_value()
+    rows = train_x.get_value()
+    assert codes.shape == (len(rows), 16) and codes.dtype == np.float32
+    expected = 1 / (1 + np.exp(-(rows @ da.W.get_value() + da.b.get_value())))
+    np.testing.assert_allclose(codes, expected, atol=1e-5)

@@ -110,6 +110,20 @@ class dA:
         """Code of ``input``: ``sigmoid(dot(input, W) + b)``."""
         return sigmoid(pt.dot(input, self.W) + self.b)
 
+    def hidden_representation(self, set_x, batch_size=1000):
+        """The codes of every row of the shared matrix ``set_x``, as a new shared matrix.
+
+        No corruption is applied: these are the inputs the layer above sees. Cached
+        pretraining computes them once per layer instead of once per minibatch.
+        """
+        x = pt.matrix("x", dtype=set_x.dtype)
+        encode = pytensor.function([x], self.get_hidden_values(x))
+        rows = set_x.get_value(borrow=True)
+        codes = np.concatenate(
+            [encode(rows[i : i + batch_size]) for i in range(0, len(rows), batch_size)]
+        )
+        return pytensor.shared(codes, name=f"codes_{self.n_hidden}", borrow=True)
+
     def get_reconstructed_input(self, hidden):
         """Reconstruction from a code: ``sigmoid(dot(hidden, W.T) + b_prime)``."""
         return sigmoid(self._decoder_preactivation(hidden))
