@@ -1,24 +1,33 @@
 """Which PyTensor backend compiles dae's functions, and how to switch it.
 
-On import, dae picks the fastest CPU backend it can find unless ``PYTENSOR_FLAGS``
-already says which one to use:
+On import, dae picks the fastest CPU backend it finds, unless ``PYTENSOR_FLAGS``
+already names a mode, linker, BLAS or compiler flags:
 
 * with a C++ compiler and Intel MKL (the ``mkl`` wheel, installed with dae on
-  x86-64), PyTensor's C linker, linked against MKL: Theano's own fast path, where
-  BLAS calls update the weights in place;
+  x86-64 Linux), PyTensor's C linker linked against MKL: Theano's own fast path,
+  where BLAS calls update the weights in place;
 * otherwise PyTensor's default, its Numba linker.
 
-:func:`use_device` switches to JAX (``"gpu"`` or ``"jax"``) and back (``"cpu"``);
-:func:`describe` says what is in use.
+:func:`use_device` switches the functions compiled afterwards to PyTensor's JAX
+backend on a GPU (``"gpu"``) and back (``"cpu"``); :func:`describe` says what is
+in use. The library compiles through :func:`function`, which under JAX puts the
+shared data on the device once instead of copying it there on every call.
 """
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pytensor
 
-_CPU = {"mode": None, "blas": None}
+
+class DeviceError(RuntimeError):
+    """The requested device cannot be used: JAX is missing or sees no GPU."""
+
+
+_cpu_mode = None  # the CPU mode chosen at import, restored by use_device("cpu")
 
 
 def mkl_library():
@@ -32,6 +41,8 @@ def mkl_library():
 
 def configure_cpu():
     """Use the C linker with MKL when both are there, unless flags say otherwise."""
+    global _cpu_mode
+    _cpu_mode = pytensor.config.mode
     flags = os.environ.get("PYTENSOR_FLAGS", "")
     if any(key in flags for key in ("mode", "linker", "blas__ldflags", "gcc__cxxflags")):
         return
@@ -46,5 +57,70 @@ def configure_cpu():
     # __FAST_MATH__; defining the macro alone lets GCC vectorise the sigmoid and
     # softplus loops without -ffast-math's unsafe reordering.
     pytensor.config.gcc__cxxflags = f"{pytensor.config.gcc__cxxflags} -D__FAST_MATH__".strip()
-    pytensor.config.mode = "CVM"
-    _CPU.update(mode="CVM", blas=str(library))
+    pytensor.config.mode = _cpu_mode = "CVM"
+
+
+def use_device(device):
+    """Compile the functions built from now on for ``device``.
+
+    Parameters
+    ----------
+    device : ``"cpu"``, the backend chosen at import; or ``"gpu"``, PyTensor's
+        JAX backend on the first GPU that JAX sees (``pip install "dae[gpu]"``).
+
+    Raises
+    ------
+    ValueError for another name; DeviceError when JAX is missing or sees no GPU.
+    """
+    if device == "cpu":
+        pytensor.config.mode = _cpu_mode
+        return
+    if device != "gpu":
+        raise ValueError(f"device must be 'cpu' or 'gpu', got {device!r}")
+    try:
+        import jax
+    except ImportError as e:
+        raise DeviceError('device "gpu" needs JAX: pip install "dae[gpu]"') from e
+    try:
+        gpus = jax.devices("gpu")
+    except RuntimeError as e:
+        raise DeviceError(f'device "gpu": JAX finds no GPU ({e})') from e
+    jax.config.update("jax_default_device", gpus[0])
+    pytensor.config.mode = "JAX"
+
+
+def describe():
+    """One line naming the backend that compiles new functions, e.g. for a log."""
+    mode = pytensor.config.mode
+    if mode == "JAX":
+        import jax
+
+        devices = ", ".join(str(d) for d in jax.devices())
+        return f"PyTensor {pytensor.__version__}, JAX backend on {devices}"
+    if mode == "CVM":
+        blas = pytensor.config.blas__ldflags or "no BLAS"
+        return f"PyTensor {pytensor.__version__}, C linker, BLAS: {blas}"
+    return f"PyTensor {pytensor.__version__}, mode {mode}, linker {pytensor.config.linker}"
+
+
+def function(inputs, outputs=None, **kwargs):
+    """``pytensor.function``, with the data kept on the device under JAX.
+
+    PyTensor's JAX backend reads a shared variable's NumPy value anew, copying it
+    from the host, on every call; this puts each shared input that still holds a
+    NumPy array on the device once. Updated values come back as device arrays
+    and stay there. Other backends get ``pytensor.function`` unchanged.
+    """
+    if pytensor.config.mode != "JAX" and kwargs.get("mode") != "JAX":
+        return pytensor.function(inputs, outputs, **kwargs)
+    import jax
+
+    with warnings.catch_warnings():
+        # JAX gives each function its own copy of a shared generator, which it
+        # advances from call to call: masks still change, which is all dae needs.
+        warnings.filterwarnings("ignore", "The RandomType SharedVariables", UserWarning)
+        fn = pytensor.function(inputs, outputs, **kwargs)
+    for container in fn.input_storage:
+        if isinstance(container.storage[0], np.ndarray):
+            container.storage[0] = jax.device_put(container.storage[0])
+    return fn

@@ -13,7 +13,7 @@ class UnitUniformRV(UniformRV):
     times faster for a minibatch mask. Numba and JAX compile it as a uniform.
     """
 
-    name = "unit_uniform"
+    name = "uniform"  # JAX looks its sampler up by this name
 
     def rng_fn(self, rng, low, high, size):
         if np.all(low == 0) and np.all(high == 1) and size is not None:

@@ -84,6 +84,12 @@ def parse_args(argv=None):
         "every step runs the layers below again (same result, slower) (default: %(default)s)",
     )
     p.add_argument(
+        "--device",
+        choices=["cpu", "gpu"],
+        default="cpu",
+        help="gpu: compile with PyTensor's JAX backend for the GPU (default: %(default)s)",
+    )
+    p.add_argument(
         "--pretraining-epochs",
         type=int,
         default=10,
@@ -115,6 +121,8 @@ def named_params(sda):
 def main(argv=None):
     args = parse_args(argv)
     start = time.perf_counter()
+    dae.backend.use_device(args.device)
+    print(dae.backend.describe(), flush=True)
     datasets, dataset_name = load_mnist_or_sample(args.data, args.limit)
     train_x = datasets[0][0]
     n_train_batches = train_x.get_value(borrow=True).shape[0] // args.batch_size
@@ -208,5 +216,5 @@ def main(argv=None):
 if __name__ == "__main__":
     try:
         main()
-    except dae.DataError as e:
+    except (dae.DataError, dae.backend.DeviceError) as e:
         sys.exit(f"error: {e}")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 import dae.data.mnist
@@ -101,3 +102,13 @@ def test_train_da_writes_both_filter_images(mnist_dir, tmp_path):
     images = [np.asarray(Image.open(out / f"filters_corruption_{c}.png")) for c in (0, 30)]
     assert all(img.shape == (289, 289) for img in images)
     assert not np.array_equal(images[0], images[1])  # masking changes what is learned
+
+
+def test_train_sda_refuses_a_gpu_it_cannot_have(tmp_path):
+    jax = pytest.importorskip("jax")
+    if any(d.platform == "gpu" for d in jax.devices()):
+        pytest.skip("this machine has a GPU")
+    result = run_script("train_sda.py", "--device", "gpu", "--output", tmp_path / "run")
+    assert result.returncode == 1
+    assert 'error: device "gpu": JAX finds no GPU' in result.stderr
+    assert not (tmp_path / "run").exists()

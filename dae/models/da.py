@@ -25,6 +25,7 @@ import pytensor
 import pytensor.tensor as pt
 from pytensor.tensor.math import sigmoid, softplus
 
+from dae.backend import function
 from dae.functions import minibatch, random_seed, with_keyword_defaults
 from dae.models.mlp import initial_weights
 from dae.random import unit_uniform
@@ -117,7 +118,7 @@ class dA:
         pretraining computes them once per layer instead of once per minibatch.
         """
         x = pt.matrix("x", dtype=set_x.dtype)
-        encode = pytensor.function([x], self.get_hidden_values(x))
+        encode = function([x], self.get_hidden_values(x))
         rows = set_x.get_value(borrow=True)
         codes = np.concatenate(
             [encode(rows[i : i + batch_size]) for i in range(0, len(rows), batch_size)]
@@ -175,7 +176,7 @@ class dA:
         corruption = pt.scalar("corruption", dtype=floatX)
         lr = pt.scalar("lr", dtype=floatX)
         cost, updates = self.get_cost_updates(corruption, lr)
-        fn = pytensor.function(
+        fn = function(
             [index, corruption, lr],
             cost,
             updates=updates,

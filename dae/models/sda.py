@@ -14,10 +14,10 @@ so training happens in two phases:
    by gradient descent, starting from the pretrained weights.
 """
 
-import pytensor
 import pytensor.tensor as pt
 from pytensor.tensor.math import sigmoid
 
+from dae.backend import function
 from dae.functions import minibatch, random_seed
 from dae.models.da import dA
 from dae.models.logistic import LogisticRegression
@@ -168,7 +168,7 @@ class SdA:
         updates = sgd(self.finetune_cost, self.params, learning_rate)
         if not (isinstance(momentum, (int, float)) and momentum == 0):
             updates = apply_momentum(updates, self.params, momentum)
-        train_fn = pytensor.function(
+        train_fn = function(
             [index],
             self.finetune_cost,
             updates=updates,
@@ -184,7 +184,7 @@ class SdA:
 
     def _score(self, set_x, set_y, batch_size, index):
         """A function returning the error rate of every minibatch of (set_x, set_y)."""
-        fn = pytensor.function(
+        fn = function(
             [index],
             self.errors,
             givens={
