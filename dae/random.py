@@ -1,6 +1,7 @@
 """Random numbers for corruption masks, drawn fast on every backend."""
 
 import numpy as np
+import pytensor.tensor as pt
 from pytensor.tensor.random.basic import UniformRV
 
 
@@ -24,6 +25,17 @@ class UnitUniformRV(UniformRV):
 def unit_uniform(rng, shape, dtype):
     """``(next_rng, u)``: a draw of U[0, 1) of ``shape`` from the shared generator ``rng``."""
     return _unit_uniform(0.0, 1.0, size=shape, rng=rng, dtype=dtype, return_next_rng=True)
+
+
+def dropout(rng, input, p):
+    r"""``(next_rng, output)``: ``input`` with each unit zeroed with probability ``p``.
+
+    The survivors are scaled by :math:`1 / (1 - p)` ("inverted" dropout), so the
+    expected output is the input and the network is used unchanged at test time.
+    """
+    next_rng, u = unit_uniform(rng, input.shape, input.dtype)
+    keep = pt.cast(u >= p, input.dtype)
+    return next_rng, input * keep * pt.cast(1 / (1 - p), input.dtype)
 
 
 _unit_uniform = UnitUniformRV()

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytensor
 
 import dae
 from dae.cli import load_mnist_or_sample, positive_int
@@ -44,21 +45,15 @@ def finetune_flops(batch):
     return 2 * batch * (2 * sum(gemms) + sum(gemms[1:]))
 
 
-# ---------------------------------------------------------------- dae
-def dae_da(x, batch, seed):
-    import pytensor
-
+# ---------------------------------------------------------------- initial weights
+def da_weights(seed=0):
+    """Initial (W, b, b_prime) of the dA, shared by all implementations."""
     da = dae.dA(np.random.RandomState(seed), n_visible=N_IN, n_hidden=N_HIDDEN)
-    fn = da.pretraining_function(
-        pytensor.shared(x, borrow=True), batch, corruption_level=CORRUPTION, learning_rate=DA_LR
-    ).function
-    corruption, lr = np.float32(CORRUPTION), np.float32(DA_LR)
-    return lambda i: fn(i, corruption, lr)
+    return [p.get_value() for p in da.params]
 
 
-def dae_finetune(x, y, batch, seed):
-    import pytensor
-
+def sda_weights(seed=0):
+    """Initial [W1, b1, ..., W_out, b_out] of the SdA's MLP."""
     sda = dae.SdA(
         np.random.RandomState(seed),
         n_ins=N_IN,
@@ -66,26 +61,51 @@ def dae_finetune(x, y, batch, seed):
         n_outs=N_OUT,
         corruption_levels=[CORRUPTION] * len(LAYERS),
     )
+    return [p.get_value() for p in sda.params]
+
+
+# Each builder takes the data, the batch size, the initial weights and the
+# corruption level, and returns step(index) -> cost and a function returning
+# the current weights as NumPy arrays.
+
+
+# ---------------------------------------------------------------- dae
+def dae_da(x, batch, weights, corruption=CORRUPTION):
+    da = dae.dA(np.random.RandomState(0), n_visible=N_IN, n_hidden=N_HIDDEN)
+    for param, value in zip(da.params, weights):
+        param.set_value(value.copy())
+    fn = da.pretraining_function(pytensor.shared(x, borrow=True), batch).function
+    corruption, lr = np.float32(corruption), np.float32(DA_LR)
+    return (lambda i: fn(i, corruption, lr)), lambda: [p.get_value() for p in da.params]
+
+
+def dae_finetune(x, y, batch, weights):
+    sda = dae.SdA(
+        np.random.RandomState(0),
+        n_ins=N_IN,
+        hidden_layers_sizes=LAYERS,
+        n_outs=N_OUT,
+        corruption_levels=[CORRUPTION] * len(LAYERS),
+    )
+    for param, value in zip(sda.params, weights):
+        param.set_value(value.copy())
     shared = [(pytensor.shared(x, borrow=True), pytensor.shared(y, borrow=True))] * 3
     train_fn, _, _ = sda.build_finetune_functions(shared, batch, FINETUNE_LR)
-    return train_fn
+    return train_fn, lambda: [p.get_value() for p in sda.params]
 
 
 # ---------------------------------------------------------------- PyTorch eager
-def torch_da(x, batch, seed):
+def torch_da(x, batch, weights, corruption=CORRUPTION):
     import torch
     import torch.nn.functional as F
 
-    torch.manual_seed(seed)
     data = torch.from_numpy(x)
-    W = torch.nn.Parameter(torch.empty(N_IN, N_HIDDEN).uniform_(-0.07, 0.07))
-    b = torch.nn.Parameter(torch.zeros(N_HIDDEN))
-    b_prime = torch.nn.Parameter(torch.zeros(N_IN))
+    W, b, b_prime = (torch.nn.Parameter(torch.tensor(w)) for w in weights)
     opt = torch.optim.SGD([W, b, b_prime], lr=DA_LR)
 
     def step(i):
         xb = data[i * batch : (i + 1) * batch]
-        tilde_x = xb * (torch.rand_like(xb) >= CORRUPTION)
+        tilde_x = xb * (torch.rand_like(xb) >= corruption)
         h = torch.sigmoid(tilde_x @ W + b)
         a = h @ W.t() + b_prime
         loss = F.binary_cross_entropy_with_logits(a, xb, reduction="sum") / batch
@@ -94,20 +114,23 @@ def torch_da(x, batch, seed):
         opt.step()
         return loss.item()
 
-    return step
+    return step, lambda: [p.detach().numpy().copy() for p in (W, b, b_prime)]
 
 
-def torch_finetune(x, y, batch, seed):
+def torch_finetune(x, y, batch, weights):
     import torch
     import torch.nn.functional as F
 
-    torch.manual_seed(seed)
     data, labels = torch.from_numpy(x), torch.from_numpy(y.astype(np.int64))
-    sizes = (N_IN, *LAYERS)
     modules = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        modules += [torch.nn.Linear(n_in, n_out), torch.nn.Sigmoid()]
-    model = torch.nn.Sequential(*modules, torch.nn.Linear(sizes[-1], N_OUT))
+    for W in weights[0:-2:2]:
+        modules += [torch.nn.Linear(*W.shape), torch.nn.Sigmoid()]
+    model = torch.nn.Sequential(*modules, torch.nn.Linear(*weights[-2].shape))
+    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+    with torch.no_grad():
+        for linear, W, b in zip(linears, weights[0::2], weights[1::2]):
+            linear.weight.copy_(torch.from_numpy(W.T))  # torch stores (out, in)
+            linear.bias.copy_(torch.from_numpy(b))
     opt = torch.optim.SGD(model.parameters(), lr=FINETUNE_LR)
 
     def step(i):
@@ -118,7 +141,13 @@ def torch_finetune(x, y, batch, seed):
         opt.step()
         return loss.item()
 
-    return step
+    def current():
+        out = []
+        for linear in linears:
+            out += [linear.weight.detach().numpy().T.copy(), linear.bias.detach().numpy().copy()]
+        return out
+
+    return step, current
 
 
 # ---------------------------------------------------------------- NumPy by hand
@@ -126,16 +155,14 @@ def _sigmoid(a):
     return 1 / (1 + np.exp(-a))
 
 
-def numpy_da(x, batch, seed):
-    rng = np.random.default_rng(seed)
-    W = rng.uniform(-0.07, 0.07, (N_IN, N_HIDDEN)).astype(np.float32)
-    b = np.zeros(N_HIDDEN, np.float32)
-    b_prime = np.zeros(N_IN, np.float32)
+def numpy_da(x, batch, weights, corruption=CORRUPTION):
+    rng = np.random.default_rng(0)
+    W, b, b_prime = (w.copy() for w in weights)
     lr = np.float32(DA_LR)
 
     def step(i):
         xb = x[i * batch : (i + 1) * batch]
-        tilde_x = xb * (rng.random(xb.shape, dtype=np.float32) >= CORRUPTION)
+        tilde_x = xb * (rng.random(xb.shape, dtype=np.float32) >= corruption)
         h = _sigmoid(tilde_x @ W + b)
         a = h @ W.T + b_prime
         cost = np.sum(np.logaddexp(0, a) - xb * a) / batch
@@ -147,14 +174,12 @@ def numpy_da(x, batch, seed):
         b_prime[...] -= lr * d_a.sum(axis=0)
         return cost
 
-    return step
+    return step, lambda: [W, b, b_prime]
 
 
-def numpy_finetune(x, y, batch, seed):
-    rng = np.random.default_rng(seed)
-    sizes = (N_IN, *LAYERS, N_OUT)
-    Ws = [rng.uniform(-0.05, 0.05, (m, n)).astype(np.float32) for m, n in zip(sizes, sizes[1:])]
-    bs = [np.zeros(n, np.float32) for n in sizes[1:]]
+def numpy_finetune(x, y, batch, weights):
+    Ws = [w.copy() for w in weights[0::2]]
+    bs = [b.copy() for b in weights[1::2]]
     lr = np.float32(FINETUNE_LR)
 
     def step(i):
@@ -178,7 +203,7 @@ def numpy_finetune(x, y, batch, seed):
             bs[k] -= lr * grad_b
         return cost
 
-    return step
+    return step, lambda: [w for pair in zip(Ws, bs) for w in pair]
 
 
 IMPLEMENTATIONS = {
@@ -211,11 +236,15 @@ def time_steps(step, n_steps, n_batches, offset):
 def run(x, y, names, rounds, examples):
     cases = [("dA", b) for b in (1, 20, 128)] + [("fine-tune", b) for b in (20, 128)]
     steps, flops = {}, {}
+    weights = {"dA": da_weights(), "fine-tune": sda_weights()}
     for task, batch in cases:
         flops[task, batch] = (da_flops if task == "dA" else finetune_flops)(batch)
         for name in names:
             build_da, build_finetune = IMPLEMENTATIONS[name]
-            step = build_da(x, batch, 0) if task == "dA" else build_finetune(x, y, batch, 0)
+            if task == "dA":
+                step, _ = build_da(x, batch, weights[task])
+            else:
+                step, _ = build_finetune(x, y, batch, weights[task])
             for i in range(3):  # compile, allocate, warm up
                 step(i)
             steps[task, batch, name] = step
@@ -250,7 +279,8 @@ def run(x, y, names, rounds, examples):
 def reference_check(datasets, log):
     """The tutorials' speed check at batch size 300: two dAs for 2 epochs each
     (0% and 30% corruption, 500 hidden units), and an SdA with 1 pretraining
-    epoch per layer and 2 fine-tuning epochs."""
+    epoch per layer (cached, dae's default) and 2 fine-tuning epochs, each
+    timed from model construction, compilation included."""
     from dae.training import early_stopping, pretrain
 
     train_x = datasets[0][0]
@@ -270,7 +300,7 @@ def reference_check(datasets, log):
         n_outs=N_OUT,
         corruption_levels=[0.1, 0.2, 0.3],
     )
-    fns = sda.pretraining_functions(train_x, 300)
+    fns = sda.cached_pretraining_functions(train_x, 300)
     pretrain(fns, n_batches, 1, [0.1, 0.2, 0.3], 0.001, log=lambda line: None)
     train_fn, valid_score, test_score = sda.build_finetune_functions(datasets, 300, 0.1)
     early_stopping(train_fn, valid_score, test_score, n_batches, 2, log=lambda line: None)

@@ -228,3 +228,38 @@ def test_hidden_representation_is_the_code_of_each_row(sample):
     assert codes.shape == (len(rows), 16) and codes.dtype == np.float32
     expected = 1 / (1 + np.exp(-(rows @ da.W.get_value() + da.b.get_value())))
     np.testing.assert_allclose(codes, expected, atol=1e-5)
+
+
+def test_dropout_finetuning_cost(sample):
+    """Rates of zero give the tutorial's cost; other rates a noisy cost around it,
+    new masks on every call, and the same errors at test time."""
+    (train_x, train_y), _, _ = sample
+    x, y = train_x.get_value()[:50], train_y.get_value()[:50]
+    sda = SdA(np.random.RandomState(3), n_ins=784, hidden_layers_sizes=[60, 40])
+    sda.logLayer.W.set_value(np.random.RandomState(4).randn(40, 10).astype("float32"))
+    plain = pytensor.function([sda.x, sda.y], sda.finetune_cost)(x, y)
+    cost, updates = sda.dropout_finetune_cost([0.0, 0.0, 0.0])
+    np.testing.assert_allclose(pytensor.function([sda.x, sda.y], cost)(x, y), plain, rtol=1e-5)
+    cost, updates = sda.dropout_finetune_cost([0.2, 0.5, 0.5])
+    noisy = pytensor.function([sda.x, sda.y], cost, updates=updates)
+    draws = [float(noisy(x, y)) for _ in range(40)]
+    assert len(set(draws)) == 40
+    assert np.mean(draws) > plain  # dropping units makes the fit worse on average
+    with pytest.raises(ValueError, match="3 rates"):
+        sda.dropout_finetune_cost([0.5, 0.5])
+    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+        sda.dropout_finetune_cost([0.5, 1.0, 0.5])
+
+
+def test_dropout_finetuning_learns(sample):
+    sda = SdA(
+        np.random.RandomState(8), n_ins=784, hidden_layers_sizes=[100], corruption_levels=[0.1]
+    )
+    train_fn, valid_score, _ = sda.build_finetune_functions(
+        sample, 20, 0.1, momentum=0.9, dropout=[0.2, 0.5]
+    )
+    before = np.mean(valid_score())
+    for _ in range(2):
+        for i in range(150):
+            train_fn(i)
+    assert before > 0.7 and np.mean(valid_score()) < 0.2

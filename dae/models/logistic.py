@@ -22,6 +22,7 @@ class LogisticRegression:
     ----------
     input : symbolic matrix, one example per row.
     n_in, n_out : number of input units and of classes.
+    W, b : optional shared variables to use instead of new ones (weight sharing).
 
     Attributes
     ----------
@@ -31,10 +32,14 @@ class LogisticRegression:
     params : ``[W, b]``.
     """
 
-    def __init__(self, input, n_in, n_out):
+    def __init__(self, input, n_in, n_out, W=None, b=None):
         floatX = pytensor.config.floatX
-        self.W = pytensor.shared(np.zeros((n_in, n_out), dtype=floatX), name="W", borrow=True)
-        self.b = pytensor.shared(np.zeros((n_out,), dtype=floatX), name="b", borrow=True)
+        if W is None:
+            W = pytensor.shared(np.zeros((n_in, n_out), dtype=floatX), name="W", borrow=True)
+        if b is None:
+            b = pytensor.shared(np.zeros((n_out,), dtype=floatX), name="b", borrow=True)
+        self.W = W
+        self.b = b
         self._logits = pt.dot(input, self.W) + self.b
         self.p_y_given_x = softmax(self._logits, axis=1)
         self.y_pred = pt.argmax(self.p_y_given_x, axis=1)

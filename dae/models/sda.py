@@ -14,6 +14,8 @@ so training happens in two phases:
    by gradient descent, starting from the pretrained weights.
 """
 
+from collections import OrderedDict
+
 import pytensor.tensor as pt
 from pytensor.tensor.math import sigmoid
 
@@ -22,6 +24,7 @@ from dae.functions import minibatch, random_seed
 from dae.models.da import dA
 from dae.models.logistic import LogisticRegression
 from dae.models.mlp import HiddenLayer
+from dae.random import dropout as apply_dropout
 from dae.updates import momentum as apply_momentum
 from dae.updates import sgd
 
@@ -73,6 +76,7 @@ class SdA:
         if theano_rng is None:
             theano_rng = pt.random.shared_rng(seed=random_seed(numpy_rng))
 
+        self.theano_rng = theano_rng
         self.n_layers = len(hidden_layers_sizes)
         self.corruption_levels = list(corruption_levels)
         self.sigmoid_layers = []
@@ -145,7 +149,45 @@ class SdA:
                 layer_x = self.dA_layers[i - 1].hidden_representation(layer_x)
             yield da.pretraining_function(layer_x, batch_size, corruption_level=level)
 
-    def build_finetune_functions(self, datasets, batch_size, learning_rate, momentum=0.0):
+    def dropout_finetune_cost(self, rates):
+        """The fine-tuning cost of the MLP with dropout (Srivastava et al., 2014).
+
+        Parameters
+        ----------
+        rates : drop probability of the input and of each hidden layer's output,
+            ``n_layers + 1`` numbers in [0, 1).
+
+        Returns
+        -------
+        (cost, updates): the mean NLL of ``y`` given ``x`` through a copy of the
+        MLP that shares its weights and drops units at random, and the update
+        that advances ``theano_rng``. ``self.errors`` is unchanged: the weights
+        are used whole at test time, which is why survivors are scaled up.
+        """
+        rates = list(rates)
+        if len(rates) != self.n_layers + 1:
+            raise ValueError(
+                f"dropout needs {self.n_layers + 1} rates (input and each hidden layer), "
+                f"got {len(rates)}"
+            )
+        for rate in rates:
+            if not 0 <= rate < 1:
+                raise ValueError(f"dropout rates must be in [0, 1), got {rate}")
+        rng = self.theano_rng
+        rng, h = apply_dropout(rng, self.x, rates[0])
+        for layer, rate in zip(self.sigmoid_layers, rates[1:]):
+            shared_layer = HiddenLayer(
+                None, h, *layer.W.get_value(borrow=True).shape, W=layer.W, b=layer.b,
+                activation=sigmoid,
+            )  # fmt: skip
+            rng, h = apply_dropout(rng, shared_layer.output, rate)
+        top = LogisticRegression(h, *self.logLayer.W.get_value(borrow=True).shape,
+                                 W=self.logLayer.W, b=self.logLayer.b)  # fmt: skip
+        return top.negative_log_likelihood(self.y), OrderedDict([(self.theano_rng, rng)])
+
+    def build_finetune_functions(
+        self, datasets, batch_size, learning_rate, momentum=0.0, dropout=None
+    ):
         """Compile the fine-tuning step and the validation and test scores.
 
         Parameters
@@ -156,6 +198,8 @@ class SdA:
         learning_rate : float, or a shared scalar to change it between calls.
         momentum : classical momentum (:func:`dae.updates.momentum`); 0, the
             tutorial's plain SGD, by default. A float or a shared scalar.
+        dropout : None (the tutorial's fine-tuning), or the drop rates of the
+            input and of each hidden layer (:meth:`dropout_finetune_cost`).
 
         Returns
         -------
@@ -165,12 +209,16 @@ class SdA:
         """
         (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = datasets
         index = pt.lscalar("index")
-        updates = sgd(self.finetune_cost, self.params, learning_rate)
+        cost, rng_update = self.finetune_cost, {}
+        if dropout is not None:
+            cost, rng_update = self.dropout_finetune_cost(dropout)
+        updates = sgd(cost, self.params, learning_rate)
         if not (isinstance(momentum, (int, float)) and momentum == 0):
             updates = apply_momentum(updates, self.params, momentum)
+        updates.update(rng_update)
         train_fn = function(
             [index],
-            self.finetune_cost,
+            cost,
             updates=updates,
             givens={
                 self.x: minibatch(train_x, index, batch_size),
