@@ -77,6 +77,14 @@ def parse_args(argv=None):
         "(default: %(default)s)",
     )
     p.add_argument(
+        "--dropout",
+        type=unit_fraction,
+        nargs="+",
+        default=None,
+        help="fine-tune with dropout: drop rates of the input and of each hidden layer "
+        "(default: none, the tutorial's fine-tuning)",
+    )
+    p.add_argument(
         "--pretraining",
         choices=["cached", "tutorial"],
         default="cached",
@@ -104,6 +112,11 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if len(args.corruption) != len(args.hidden):
         p.error(f"--corruption has {len(args.corruption)} levels for {len(args.hidden)} layers")
+    if args.dropout is not None and len(args.dropout) != len(args.hidden) + 1:
+        p.error(
+            f"--dropout has {len(args.dropout)} rates; {len(args.hidden) + 1} are needed "
+            "(the input and each hidden layer)"
+        )
     if args.pretraining_epochs < 0:
         p.error("--pretraining-epochs must be 0 or more")
     return args
@@ -164,7 +177,7 @@ def main(argv=None):
 
     learning_rate = pytensor.shared(np.float32(args.finetune_lr), name="finetune_lr")
     train_fn, valid_score, test_score = sda.build_finetune_functions(
-        datasets, args.batch_size, learning_rate, momentum=args.momentum
+        datasets, args.batch_size, learning_rate, momentum=args.momentum, dropout=args.dropout
     )
 
     def decay_learning_rate(epoch):
