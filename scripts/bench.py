@@ -276,8 +276,9 @@ def run(x, y, names, rounds, examples):
     return rows, peak
 
 
-def variants(x, y, rounds, examples, batch=20):
-    """dae alone: what the cached pretraining path and the fine-tuning options cost."""
+def variants(x, y, rounds, examples):
+    """dae alone: what each backend choice, the cached pretraining path, and the
+    fine-tuning options cost, and three ways to draw a masking-noise mask."""
     sda = dae.SdA(
         np.random.RandomState(0),
         n_ins=N_IN,
@@ -286,29 +287,69 @@ def variants(x, y, rounds, examples, batch=20):
         corruption_levels=[CORRUPTION] * len(LAYERS),
     )
     train_x = pytensor.shared(x, borrow=True)
-    codes = sda.dA_layers[1].hidden_representation(sda.dA_layers[0].hidden_representation(train_x))
     shared = [(train_x, pytensor.shared(y, borrow=True))] * 3
+    cases = {}
+    default_flags = pytensor.config.gcc__cxxflags
+    for batch in (20, 128):
+        backends = [
+            ("Numba linker", {"mode": "NUMBA"}),
+            ("C linker + MKL", {"gcc__cxxflags": default_flags.replace("-D__FAST_MATH__", "")}),
+            ("C linker + MKL + vectorised exp/log (default)", {}),
+        ]
+        for label, flags in backends:
+            with pytensor.config.change_flags(**flags):
+                step, _ = dae_da(x, batch, da_weights())
+            cases[f"dA step, batch {batch}, {label}", batch] = step
+
+    codes = sda.dA_layers[1].hidden_representation(sda.dA_layers[0].hidden_representation(train_x))
+    cases["pretraining layer 3, batch 20, tutorial path (through layers 1-2)", 20] = (
+        sda.pretraining_functions(train_x, 20)[2]
+    )
+    cases["pretraining layer 3, batch 20, cached inputs", 20] = sda.dA_layers[
+        2
+    ].pretraining_function(codes, 20)
     dropout = [0.1, 0.2, 0.2, 0.2]
-    cases = {
-        "pretraining layer 3, tutorial path (through layers 1-2)": (
-            sda.pretraining_functions(train_x, batch)[2]
-        ),
-        "pretraining layer 3, cached inputs": sda.dA_layers[2].pretraining_function(codes, batch),
-    }
     for label, kwargs in [
-        ("fine-tuning, plain SGD", {}),
-        ("fine-tuning, momentum 0.9", {"momentum": 0.9}),
-        ("fine-tuning, dropout 0.1/0.2 (train_sda.py default)", {"dropout": dropout}),
-        ("fine-tuning, momentum 0.9 and dropout", {"momentum": 0.9, "dropout": dropout}),
+        ("plain SGD", {}),
+        ("momentum 0.9", {"momentum": 0.9}),
+        ("dropout 0.1/0.2 (train_sda.py default)", {"dropout": dropout}),
+        ("momentum 0.9 and dropout", {"momentum": 0.9, "dropout": dropout}),
     ]:
-        cases[label] = sda.build_finetune_functions(shared, batch, FINETUNE_LR, **kwargs)[0]
+        fn = sda.build_finetune_functions(shared, 20, FINETUNE_LR, **kwargs)[0]
+        cases[f"fine-tuning, batch 20, {label}", 20] = fn
+
+    rng = np.random.default_rng(0)
+    bounds = np.zeros((1, 1)), np.ones((1, 1))
+    shape = (128, N_IN)
+    masks = {
+        "mask 128 x 784: binomial(1, 0.9)": lambda: rng.binomial(1, 0.9, shape).astype(np.float32),
+        "mask 128 x 784: uniform with array bounds (PyTensor's uniform)": lambda: (
+            rng.uniform(*bounds, shape).astype(np.float32) >= 0.1
+        ).astype(np.float32),
+        "mask 128 x 784: Generator.random float32 (dae)": lambda: (
+            rng.random(shape, dtype=np.float32) >= 0.1
+        ).astype(np.float32),
+    }
+
+    for step in cases.values():
+        for i in range(3):  # compile, allocate, warm up
+            step(i)
     rates = {label: [] for label in cases}
-    n_steps = max(1, examples // batch)
+    draws = {label: [] for label in masks}
     for r in range(rounds):
-        for label, step in cases.items():
+        for (label, batch), step in cases.items():
             time.sleep(0.3)
-            rates[label].append(n_steps * batch / time_steps(step, n_steps, len(x) // batch, r))
-    return {label: statistics.median(v) for label, v in rates.items()}
+            n_steps = max(1, examples // batch)
+            seconds = time_steps(step, n_steps, len(x) // batch, r * n_steps)
+            rates[label, batch].append(n_steps * batch / seconds)
+        for label, draw in masks.items():
+            t = time.perf_counter()
+            for _ in range(100):
+                draw()
+            draws[label].append((time.perf_counter() - t) / 100)
+    result = {label: statistics.median(v) for (label, _), v in rates.items()}
+    result.update({label: statistics.median(v) for label, v in draws.items()})
+    return result
 
 
 def reference_check(datasets, log):
@@ -395,9 +436,13 @@ def main(argv=None):
     print_table(rows, names, peak)
     result = {"dataset": name, "gemm_flops": peak, "rows": rows, "argv": sys.argv[1:]}
     result["variants"] = variants(x, y, args.rounds, args.examples)
-    print("\ndae alone, batch 20 | ex/s\n--- | ---")
-    for label, rate in result["variants"].items():
-        print(f"{label} | {rate:,.0f}")
+    print("\ndae alone | examples/s, or ms per mask\n--- | ---")
+    for label, value in result["variants"].items():
+        print(
+            f"{label} | {value * 1e3:.2f} ms"
+            if label.startswith("mask")
+            else f"{label} | {value:,.0f}"
+        )
     if args.reference:
         result["reference"] = reference_check(datasets, print)
         print("published float32 on one i7-920 core: dA 71 s, SdA 191.2 s")
