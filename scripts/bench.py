@@ -52,16 +52,20 @@ def da_weights(seed=0):
     return [p.get_value() for p in da.params]
 
 
-def sda_weights(seed=0):
-    """Initial [W1, b1, ..., W_out, b_out] of the SdA's MLP."""
-    sda = dae.SdA(
+def new_sda(seed=0):
+    """The benchmark's SdA, 784-1000-1000-1000-10."""
+    return dae.SdA(
         np.random.RandomState(seed),
         n_ins=N_IN,
         hidden_layers_sizes=LAYERS,
         n_outs=N_OUT,
         corruption_levels=[CORRUPTION] * len(LAYERS),
     )
-    return [p.get_value() for p in sda.params]
+
+
+def sda_weights(seed=0):
+    """Initial [W1, b1, ..., W_out, b_out] of the SdA's MLP."""
+    return [p.get_value() for p in new_sda(seed).params]
 
 
 # Each builder takes the data, the batch size, the initial weights and the
@@ -80,13 +84,7 @@ def dae_da(x, batch, weights, corruption=CORRUPTION):
 
 
 def dae_finetune(x, y, batch, weights):
-    sda = dae.SdA(
-        np.random.RandomState(0),
-        n_ins=N_IN,
-        hidden_layers_sizes=LAYERS,
-        n_outs=N_OUT,
-        corruption_levels=[CORRUPTION] * len(LAYERS),
-    )
+    sda = new_sda()
     for param, value in zip(sda.params, weights):
         param.set_value(value.copy())
     shared = [(pytensor.shared(x, borrow=True), pytensor.shared(y, borrow=True))] * 3
@@ -279,13 +277,7 @@ def run(x, y, names, rounds, examples):
 def variants(x, y, rounds, examples):
     """dae alone: what each backend choice, the cached pretraining path, and the
     fine-tuning options cost, and three ways to draw a masking-noise mask."""
-    sda = dae.SdA(
-        np.random.RandomState(0),
-        n_ins=N_IN,
-        hidden_layers_sizes=LAYERS,
-        n_outs=N_OUT,
-        corruption_levels=[CORRUPTION] * len(LAYERS),
-    )
+    sda = new_sda()
     train_x = pytensor.shared(x, borrow=True)
     shared = [(train_x, pytensor.shared(y, borrow=True))] * 3
     cases = {}

@@ -245,7 +245,7 @@ def test_dropout_finetuning_cost(sample):
     draws = [float(noisy(x, y)) for _ in range(40)]
     assert len(set(draws)) == 40
     assert np.mean(draws) > plain  # dropping units makes the fit worse on average
-    with pytest.raises(ValueError, match="3 rates"):
+    with pytest.raises(ValueError, match="2 entries for 3 rates"):
         sda.dropout_finetune_cost([0.5, 0.5])
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
         sda.dropout_finetune_cost([0.5, 1.0, 0.5])

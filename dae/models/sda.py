@@ -65,14 +65,9 @@ class SdA:
         hidden_layers_sizes = list(hidden_layers_sizes)
         if not hidden_layers_sizes:
             raise ValueError("hidden_layers_sizes must name at least one layer")
-        if len(corruption_levels) != len(hidden_layers_sizes):
-            raise ValueError(
-                f"corruption_levels has {len(corruption_levels)} entries for "
-                f"{len(hidden_layers_sizes)} hidden layers"
-            )
-        for level in corruption_levels:
-            if not 0 <= level < 1:
-                raise ValueError(f"corruption levels must be in [0, 1), got {level}")
+        _check_fractions(
+            "corruption_levels", corruption_levels, len(hidden_layers_sizes), "hidden layers"
+        )
         if theano_rng is None:
             theano_rng = pt.random.shared_rng(seed=random_seed(numpy_rng))
 
@@ -165,14 +160,7 @@ class SdA:
         are used whole at test time, which is why survivors are scaled up.
         """
         rates = list(rates)
-        if len(rates) != self.n_layers + 1:
-            raise ValueError(
-                f"dropout needs {self.n_layers + 1} rates (input and each hidden layer), "
-                f"got {len(rates)}"
-            )
-        for rate in rates:
-            if not 0 <= rate < 1:
-                raise ValueError(f"dropout rates must be in [0, 1), got {rate}")
+        _check_fractions("dropout", rates, self.n_layers + 1, "rates (input and hidden layers)")
         rng = self.theano_rng
         rng, h = apply_dropout(rng, self.x, rates[0])
         for layer, rate in zip(self.sigmoid_layers, rates[1:]):
@@ -246,3 +234,12 @@ class SdA:
 
         score.function = fn
         return score
+
+
+def _check_fractions(name, values, count, what):
+    """Refuse ``values`` unless there are ``count`` of them, each in [0, 1)."""
+    if len(values) != count:
+        raise ValueError(f"{name} has {len(values)} entries for {count} {what}")
+    for value in values:
+        if not 0 <= value < 1:
+            raise ValueError(f"{name} values must be in [0, 1), got {value}")
