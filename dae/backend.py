@@ -100,6 +100,8 @@ def describe():
     if mode == "CVM":
         blas = pytensor.config.blas__ldflags or "no BLAS"
         return f"PyTensor {pytensor.__version__}, C linker, BLAS: {blas}"
+    if mode in ("Mode", "FAST_RUN", "NUMBA") and pytensor.config.linker in ("auto", "numba"):
+        return f"PyTensor {pytensor.__version__}, Numba linker"
     return f"PyTensor {pytensor.__version__}, mode {mode}, linker {pytensor.config.linker}"
 
 

@@ -105,3 +105,11 @@ def test_use_device_names_what_is_wrong():
         with pytest.raises(dae.backend.DeviceError, match="no GPU"):
             dae.backend.use_device("gpu")
     assert pytensor.config.mode != "JAX"
+
+
+def test_describe_names_the_backend_in_use():
+    assert dae.backend.describe().startswith(f"PyTensor {pytensor.__version__}")
+    with pytensor.config.change_flags(mode="JAX"):
+        assert "JAX backend on" in dae.backend.describe()
+    with pytensor.config.change_flags(mode="NUMBA"):
+        assert dae.backend.describe().endswith("Numba linker")
