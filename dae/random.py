@@ -27,6 +27,11 @@ def unit_uniform(rng, shape, dtype):
     return _unit_uniform(0.0, 1.0, size=shape, rng=rng, dtype=dtype, return_next_rng=True)
 
 
+def standard_normal(rng, shape, dtype):
+    """``(next_rng, e)``: a draw of N(0, 1) of ``shape`` from the shared generator ``rng``."""
+    return pt.random.normal(0.0, 1.0, size=shape, rng=rng, dtype=dtype, return_next_rng=True)
+
+
 def dropout(rng, input, p):
     r"""``(next_rng, output)``: ``input`` with each unit zeroed with probability ``p``.
 

@@ -18,6 +18,27 @@ cross-entropy of the reconstruction averaged over the minibatch:
 With :math:`z = s(a)` this equals :math:`\sum_k \mathrm{softplus}(a_k) - x_k a_k`,
 which is how it is computed: the same number without the logarithm of a
 saturated sigmoid.
+
+Those are the defaults. The family around it, each an option:
+
+* ``noise``: ``"masking"`` (above); ``"dropout"``, masking whose survivors are
+  scaled by :math:`1/(1-p)`; ``"salt_and_pepper"``, a fraction :math:`p` of the
+  components set to 0 or 1 with equal odds; ``"gaussian"``, :math:`\tilde x = x +
+  \sigma \epsilon` with the corruption level as :math:`\sigma`.
+* ``loss``: ``"cross_entropy"`` (sigmoid decoder) or ``"squared_error"``,
+  :math:`\sum_k (z_k - x_k)^2` with a linear decoder :math:`z = y W' + b'`.
+* ``activation`` of the code: sigmoid, tanh, relu, elu or linear, each with its
+  initialisation (:func:`dae.models.mlp.initial_weights`).
+* ``tied=False``: a decoder :math:`W'` of its own instead of :math:`W^T`.
+* penalties added to the mean loss: ``weight_decay`` :math:`\lambda \sum W^2` (and
+  :math:`W'` when untied); sparsity, :math:`\beta \sum_j \mathrm{KL}(\rho \|
+  \hat\rho_j)` with :math:`\hat\rho_j` unit :math:`j`'s mean code over the
+  minibatch (sigmoid codes); and the contractive penalty of Rifai et al. (2011),
+  :math:`c \, \lVert \partial y / \partial \tilde x \rVert_F^2
+  = c \sum_j s'(\cdot)_j^2 \sum_i W_{ij}^2`, averaged over the minibatch.
+
+A linear code with squared error and no noise is the linear autoencoder, whose
+weights span the principal subspace of the data (Baldi and Hornik, 1989).
 """
 
 import numpy as np
@@ -27,9 +48,13 @@ from pytensor.tensor.math import sigmoid, softplus
 
 from dae.backend import function
 from dae.functions import minibatch, random_seed, with_keyword_defaults
-from dae.models.mlp import initial_weights
-from dae.random import unit_uniform
+from dae.models.mlp import elu, initial_weights, relu
+from dae.random import standard_normal, unit_uniform
 from dae.updates import rng_updates, sgd
+
+ACTIVATIONS = {"sigmoid": sigmoid, "tanh": pt.tanh, "relu": relu, "elu": elu, "linear": None}
+NOISES = ("masking", "dropout", "salt_and_pepper", "gaussian")
+LOSSES = ("cross_entropy", "squared_error")
 
 
 class dA:
@@ -45,6 +70,12 @@ class dA:
     n_visible, n_hidden : number of visible and hidden units.
     W, bhid, bvis : optional shared variables to use instead of new ones, so a dA
         can share its weights with a hidden layer of an MLP.
+    noise : ``"masking"``, ``"dropout"``, ``"salt_and_pepper"`` or ``"gaussian"``.
+    loss : ``"cross_entropy"`` or ``"squared_error"``.
+    activation : ``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"elu"`` or ``"linear"``.
+    tied : decode with ``W.T`` (True) or with a matrix ``W_prime`` of its own.
+    weight_decay, sparsity_target, sparsity_weight, contraction_level : penalty
+        weights (see the module docstring); 0 or None turns each off.
 
     Examples
     --------
@@ -69,19 +100,50 @@ class dA:
         W=None,
         bhid=None,
         bvis=None,
+        noise="masking",
+        loss="cross_entropy",
+        activation="sigmoid",
+        tied=True,
+        weight_decay=0.0,
+        sparsity_target=None,
+        sparsity_weight=0.0,
+        contraction_level=0.0,
     ):
         floatX = pytensor.config.floatX
         if n_visible <= 0 or n_hidden <= 0:
             raise ValueError(
                 f"layer sizes must be positive, got n_visible={n_visible}, n_hidden={n_hidden}"
             )
+        for name, value, allowed in [
+            ("noise", noise, NOISES),
+            ("loss", loss, LOSSES),
+            ("activation", activation, tuple(ACTIVATIONS)),
+        ]:
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+        if sparsity_weight and not (sparsity_target is not None and 0 < sparsity_target < 1):
+            raise ValueError(f"sparsity_target must be in (0, 1), got {sparsity_target}")
+        if sparsity_weight and activation != "sigmoid":
+            raise ValueError("the sparsity penalty needs sigmoid codes (activation='sigmoid')")
+        for name, value in [
+            ("weight_decay", weight_decay),
+            ("sparsity_weight", sparsity_weight),
+            ("contraction_level", contraction_level),
+        ]:
+            if value < 0:
+                raise ValueError(f"{name} must be 0 or more, got {value}")
+        self.noise, self.loss, self.activation = noise, loss, activation
+        self.weight_decay, self.contraction_level = weight_decay, contraction_level
+        self.sparsity_target, self.sparsity_weight = sparsity_target, sparsity_weight
         self.n_visible = n_visible
         self.n_hidden = n_hidden
         if theano_rng is None:
             theano_rng = pt.random.shared_rng(seed=random_seed(numpy_rng))
         if W is None:
             W = pytensor.shared(
-                initial_weights(numpy_rng, n_visible, n_hidden, sigmoid), name="W", borrow=True
+                initial_weights(numpy_rng, n_visible, n_hidden, ACTIVATIONS[activation]),
+                name="W",
+                borrow=True,
             )
         if bvis is None:
             bvis = pytensor.shared(np.zeros(n_visible, dtype=floatX), name="b_prime", borrow=True)
@@ -90,26 +152,46 @@ class dA:
         self.W = W
         self.b = bhid
         self.b_prime = bvis
-        self.W_prime = self.W.T
         self.theano_rng = theano_rng
         self.x = pt.matrix("x") if input is None else input
         self.params = [self.W, self.b, self.b_prime]
+        self.tied = tied
+        if tied:
+            self.W_prime = self.W.T
+        else:
+            W_prime = initial_weights(numpy_rng, n_hidden, n_visible, ACTIVATIONS[activation])
+            self.W_prime = pytensor.shared(W_prime, name="W_prime", borrow=True)
+            self.params.append(self.W_prime)
 
     def get_corrupted_input(self, input, corruption_level):
-        """Zero each component of ``input`` with probability ``corruption_level``.
+        """``input`` corrupted by the dA's noise at ``corruption_level``.
 
-        The mask comes from ``theano_rng``; compile with ``updates=rng_updates(out)``
-        (``get_cost_updates`` does) for a new mask on every call.
+        Masking zeroes each component with probability ``corruption_level``; see
+        the module docstring for the other noises. The random numbers come from
+        ``theano_rng``; compile with ``updates=rng_updates(out)`` (as
+        ``get_cost_updates`` does) for new noise on every call.
         """
-        _, u = unit_uniform(self.theano_rng, input.shape, input.dtype)
+        dtype = input.dtype
+        if self.noise == "gaussian":
+            _, eps = standard_normal(self.theano_rng, input.shape, dtype)
+            return input + pt.cast(corruption_level, dtype) * eps
+        _, u = unit_uniform(self.theano_rng, input.shape, dtype)
         # Comparing a uniform with p is a Bernoulli(1 - p) mask, and much cheaper
         # to draw than a binomial, which PyTensor can only make as an integer.
-        keep = pt.cast(u >= corruption_level, input.dtype)
-        return keep * input
+        keep = pt.cast(u >= corruption_level, dtype)
+        if self.noise == "masking":
+            return keep * input
+        if self.noise == "dropout":
+            return keep * input / pt.cast(1 - corruption_level, dtype)
+        # salt and pepper: u < p / 2 gives 0, p / 2 <= u < p gives 1
+        salt = pt.cast(u >= corruption_level / 2, dtype) * (1 - keep)
+        return keep * input + salt
 
     def get_hidden_values(self, input):
-        """Code of ``input``: ``sigmoid(dot(input, W) + b)``."""
-        return sigmoid(pt.dot(input, self.W) + self.b)
+        """Code of ``input``: ``activation(dot(input, W) + b)``, sigmoid by default."""
+        f = ACTIVATIONS[self.activation]
+        pre = pt.dot(input, self.W) + self.b
+        return pre if f is None else f(pre)
 
     def hidden_representation(self, set_x, batch_size=1000):
         """The codes of every row of the shared matrix ``set_x``, as a new shared matrix.
@@ -126,19 +208,50 @@ class dA:
         return pytensor.shared(codes, name=f"codes_{self.n_hidden}", borrow=True)
 
     def get_reconstructed_input(self, hidden):
-        """Reconstruction from a code: ``sigmoid(dot(hidden, W.T) + b_prime)``."""
-        return sigmoid(self._decoder_preactivation(hidden))
+        """Reconstruction from a code: ``sigmoid(dot(hidden, W_prime) + b_prime)``
+        for cross-entropy, without the sigmoid for squared error."""
+        a = self._decoder_preactivation(hidden)
+        return sigmoid(a) if self.loss == "cross_entropy" else a
 
     def _decoder_preactivation(self, hidden):
         return pt.dot(hidden, self.W_prime) + self.b_prime
 
     def get_reconstruction_cost(self, corruption_level):
-        """Mean cross-entropy between ``x`` and the reconstruction of its corruption."""
+        """Mean loss between ``x`` and the reconstruction of its corruption, plus
+        the penalties the dA was given (none by default)."""
         tilde_x = self.get_corrupted_input(self.x, corruption_level)
         y = self.get_hidden_values(tilde_x)
         a = self._decoder_preactivation(y)
-        L = pt.sum(softplus(a) - self.x * a, axis=1)
-        return pt.mean(L)
+        if self.loss == "cross_entropy":
+            L = pt.sum(softplus(a) - self.x * a, axis=1)
+        else:
+            L = pt.sum(pt.sqr(a - self.x), axis=1)
+        cost = pt.mean(L)
+        if self.weight_decay:
+            weights = [self.W] if self.tied else [self.W, self.W_prime]
+            cost += self.weight_decay * sum(pt.sum(pt.sqr(w)) for w in weights)
+        if self.sparsity_weight:
+            rho, rho_hat = self.sparsity_target, pt.mean(y, axis=0)
+            kl = rho * pt.log(rho / rho_hat) + (1 - rho) * pt.log((1 - rho) / (1 - rho_hat))
+            cost += self.sparsity_weight * pt.sum(kl)
+        if self.contraction_level:
+            cost += self.contraction_level * pt.mean(self.jacobian_norm(y))
+        return cost
+
+    def jacobian_norm(self, y):
+        r"""Squared Frobenius norm of the encoder's Jacobian, one per row of codes ``y``.
+
+        For a code :math:`y = f(\tilde x W + b)`, :math:`\lVert J \rVert_F^2 =
+        \sum_j f'_j{}^2 \sum_i W_{ij}^2`, with :math:`f'` written in terms of ``y``.
+        """
+        slope = {
+            "sigmoid": y * (1 - y),
+            "tanh": 1 - pt.sqr(y),
+            "relu": pt.cast(y > 0, y.dtype),
+            "elu": pt.switch(y > 0, pt.ones_like(y), y + 1),
+            "linear": pt.ones_like(y),
+        }[self.activation]
+        return pt.dot(pt.sqr(slope), pt.sum(pt.sqr(self.W), axis=0))
 
     def get_cost_updates(self, corruption_level, learning_rate):
         """The cost of one SGD step and the updates that take it.
@@ -153,8 +266,11 @@ class dA:
         (cost, updates): the mean reconstruction cross-entropy, and an update
         dictionary for ``W``, ``b``, ``b_prime`` and the corruption generator.
         """
-        if isinstance(corruption_level, (int, float)) and not 0 <= corruption_level < 1:
-            raise ValueError(f"corruption_level must be in [0, 1), got {corruption_level}")
+        if isinstance(corruption_level, (int, float)):
+            if self.noise == "gaussian" and corruption_level < 0:
+                raise ValueError(f"Gaussian noise needs sigma >= 0, got {corruption_level}")
+            if self.noise != "gaussian" and not 0 <= corruption_level < 1:
+                raise ValueError(f"corruption_level must be in [0, 1), got {corruption_level}")
         cost = self.get_reconstruction_cost(corruption_level)
         updates = sgd(cost, self.params, learning_rate)
         updates.update(rng_updates(cost))

@@ -13,9 +13,26 @@ import pytensor.tensor as pt
 from pytensor.tensor.math import sigmoid
 
 
+def relu(x):
+    """Rectified linear unit: max(x, 0)."""
+    return pt.maximum(x, 0)
+
+
+def elu(x):
+    """Exponential linear unit (Clevert et al., 2016): x if x > 0, else exp(x) - 1."""
+    return pt.switch(x > 0, x, pt.expm1(x))
+
+
 def initial_weights(rng, n_in, n_out, activation=pt.tanh):
-    """The tutorial's uniform initial weights, as a floatX array of shape (n_in, n_out)."""
-    bound = np.sqrt(6.0 / (n_in + n_out))
+    r"""Uniform initial weights, as a floatX array of shape (n_in, n_out).
+
+    The tutorial's range for tanh, linear and sigmoid units (four times wider for
+    the sigmoid); He et al.'s (2015) :math:`\pm\sqrt{6 / n_{in}}` for relu and elu.
+    """
+    if activation in (relu, elu):
+        bound = np.sqrt(6.0 / n_in)
+    else:
+        bound = np.sqrt(6.0 / (n_in + n_out))
     if activation is sigmoid:
         bound *= 4
     W = rng.uniform(low=-bound, high=bound, size=(n_in, n_out))

@@ -1,0 +1,141 @@
+"""The dA's options: each noise, loss, activation and penalty does what it says."""
+
+import numpy as np
+import pytensor
+import pytest
+
+import dae
+from dae import dA
+from dae.data import load_sample_arrays
+
+
+def corrupt(noise, level, x):
+    da = dA(np.random.RandomState(0), n_visible=x.shape[1], n_hidden=5, noise=noise)
+    out = da.get_corrupted_input(da.x, level)
+    fn = pytensor.function([da.x], out, updates=dae.rng_updates(out))
+    return fn(x), fn(x)
+
+
+def test_noises_corrupt_with_the_requested_statistics():
+    x = np.full((200, 500), 0.5, dtype="float32")
+    masked, again = corrupt("masking", 0.3, x)
+    assert abs(np.mean(masked == 0) - 0.3) < 0.01 and set(np.unique(masked)) == {0, 0.5}
+    assert not np.array_equal(masked, again)
+    dropped, _ = corrupt("dropout", 0.3, x)
+    assert abs(np.mean(dropped == 0) - 0.3) < 0.01
+    assert abs(dropped.mean() - 0.5) < 0.01  # survivors scaled by 1 / (1 - p)
+    salted, _ = corrupt("salt_and_pepper", 0.4, x)
+    assert abs(np.mean(salted == 0) - 0.2) < 0.01 and abs(np.mean(salted == 1) - 0.2) < 0.01
+    assert abs(np.mean(salted == 0.5) - 0.6) < 0.01
+    noisy, _ = corrupt("gaussian", 0.25, x)
+    assert abs((noisy - x).std() - 0.25) < 0.005 and abs((noisy - x).mean()) < 0.005
+
+
+OPTIONS = [
+    {},
+    {"loss": "squared_error", "activation": "linear"},
+    {"activation": "tanh", "loss": "squared_error", "tied": False},
+    {"activation": "relu", "weight_decay": 0.1},
+    {"activation": "elu", "contraction_level": 0.3, "tied": False, "weight_decay": 0.05},
+    {"sparsity_target": 0.1, "sparsity_weight": 2.0},
+    {"contraction_level": 0.5},
+]
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=[str(o) for o in OPTIONS])
+def test_every_cost_term_has_the_gradient_of_finite_differences(options):
+    with pytensor.config.change_flags(floatX="float64"):
+        rng = np.random.RandomState(1)
+        da = dA(rng, n_visible=6, n_hidden=4, **options)
+        da.b_prime.set_value(rng.uniform(-1, 1, 6))
+        da.b.set_value(rng.uniform(-1, 1, 4))  # away from relu's kink at 0
+        x = rng.rand(5, 6)
+        cost = da.get_reconstruction_cost(0.0)
+        f = pytensor.function([da.x], cost)
+        grads = pytensor.function([da.x], pytensor.grad(cost, da.params))(x)
+    eps = 1e-6
+    for param, grad in zip(da.params, grads):
+        value = param.get_value()
+        numeric = np.zeros_like(value)
+        for i in np.ndindex(value.shape):
+            shifted = value.copy()
+            shifted[i] += eps
+            param.set_value(shifted)
+            up = f(x)
+            shifted[i] -= 2 * eps
+            param.set_value(shifted)
+            numeric[i] = (up - f(x)) / (2 * eps)
+        param.set_value(value)
+        np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-6)
+
+
+def test_jacobian_norm_is_that_of_the_encoder():
+    with pytensor.config.change_flags(floatX="float64"):
+        rng = np.random.RandomState(2)
+        da = dA(rng, n_visible=5, n_hidden=3, activation="tanh")
+        x = rng.rand(1, 5)
+        y = da.get_hidden_values(da.x)
+        norm = pytensor.function([da.x], da.jacobian_norm(y))(x)
+        J = pytensor.function([da.x], pytensor.gradient.jacobian(y[0], da.x))(x)[:, 0, :]
+    np.testing.assert_allclose(norm[0], np.sum(J**2), rtol=1e-8)
+
+
+def train(da, x, epochs=30, lr=0.1, corruption=0.0):
+    fn = da.pretraining_function(pytensor.shared(x), 20, corruption_level=corruption,
+                                 learning_rate=lr)  # fmt: skip
+    for _ in range(epochs):
+        for i in range(len(x) // 20):
+            fn(i)
+    h = pytensor.function([da.x], da.get_hidden_values(da.x))(x)
+    return h
+
+
+@pytest.fixture(scope="module")
+def digits():
+    (x, _), _, _ = load_sample_arrays()
+    return x[:1000]
+
+
+def test_the_sparse_autoencoder_ends_near_its_target_activation(digits):
+    da = dA(np.random.RandomState(3), n_visible=784, n_hidden=50,
+            sparsity_target=0.05, sparsity_weight=60.0)  # fmt: skip
+    h = train(da, digits, epochs=15)
+    plain = train(dA(np.random.RandomState(3), n_visible=784, n_hidden=50), digits, epochs=15)
+    assert abs(h.mean() - 0.05) < 0.01
+    assert np.abs(h.mean(axis=0) - 0.05).max() < 0.05  # each unit, not just on average
+    assert plain.mean() > 0.15
+
+
+def reconstruction_cross_entropy(da, x):
+    """Mean cross-entropy of the clean reconstruction, without any penalty."""
+    W, b, b_prime = (p.get_value() for p in da.params)
+    h = 1 / (1 + np.exp(-(x @ W + b)))
+    a = h @ W.T + b_prime
+    return np.mean(np.sum(np.logaddexp(0, a) - x * a, axis=1))
+
+
+def test_the_contractive_penalty_lowers_the_jacobian_norm(digits):
+    norms, errors = [], []
+    for level in (0.0, 0.5):
+        da = dA(np.random.RandomState(4), n_visible=784, n_hidden=50, contraction_level=level)
+        train(da, digits, epochs=10)
+        norm = da.jacobian_norm(da.get_hidden_values(da.x))
+        norms.append(pytensor.function([da.x], norm)(digits).mean())
+        errors.append(reconstruction_cross_entropy(da, digits))
+    assert norms[1] < 0.5 * norms[0]
+    assert errors[1] < 1.2 * errors[0]  # at a similar reconstruction error
+
+
+def test_bad_options_are_refused():
+    rng = np.random.RandomState(0)
+    with pytest.raises(ValueError, match="noise must be one of"):
+        dA(rng, n_visible=4, n_hidden=2, noise="pink")
+    with pytest.raises(ValueError, match="sparsity_target"):
+        dA(rng, n_visible=4, n_hidden=2, sparsity_weight=1.0)
+    with pytest.raises(ValueError, match="needs sigmoid codes"):
+        dA(rng, n_visible=4, n_hidden=2, activation="relu", sparsity_target=0.1,
+           sparsity_weight=1.0)  # fmt: skip
+    with pytest.raises(ValueError, match="sigma >= 0"):
+        dA(rng, n_visible=4, n_hidden=2, noise="gaussian").get_cost_updates(-0.1, 0.1)
+    with pytest.raises(ValueError, match="weight_decay"):
+        dA(rng, n_visible=4, n_hidden=2, weight_decay=-1)
