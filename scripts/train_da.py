@@ -5,6 +5,9 @@ Trains two dAs with 500 hidden units, one without corruption and one with 30%
 masking, and writes each one's filters to ``--output`` as
 ``filters_corruption_0.png`` and ``filters_corruption_30.png``. Without noise the
 filters look like noise themselves; with it they become stroke and blob detectors.
+
+The options choose another member of the family (see ``dae.dA``), e.g. a sparse
+autoencoder: ``--corruption 0 --sparsity-target 0.05 --sparsity-weight 60``.
 """
 
 import argparse
@@ -16,6 +19,7 @@ import numpy as np
 import dae
 from dae.cli import add_common_arguments, load_mnist_or_sample, positive_float, positive_int
 from dae.images import save_filters
+from dae.models.da import ACTIVATIONS, LOSSES, NOISES
 from dae.training import pretrain
 
 
@@ -34,7 +38,34 @@ def parse_args(argv=None):
     p.add_argument(
         "--epochs", type=positive_int, default=15, help="training epochs (default: %(default)s)"
     )
-    return p.parse_args(argv)
+    p.add_argument(
+        "--corruption",
+        type=float,
+        nargs="+",
+        default=[0.0, 0.3],
+        help="train one dA per corruption level (Gaussian noise: its sigma) (default: %(default)s)",
+    )
+    p.add_argument("--noise", choices=NOISES, default="masking", help="(default: %(default)s)")
+    p.add_argument("--loss", choices=LOSSES, default="cross_entropy", help="(default: %(default)s)")
+    p.add_argument(
+        "--activation", choices=list(ACTIVATIONS), default="sigmoid", help="(default: %(default)s)"
+    )
+    p.add_argument("--untied", action="store_true", help="give the decoder its own weights")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="L2 weight (default: 0)")
+    p.add_argument("--sparsity-target", type=float, default=None, help="target mean code rho")
+    p.add_argument("--sparsity-weight", type=float, default=0.0, help="KL weight beta (default: 0)")
+    p.add_argument(
+        "--contraction", type=float, default=0.0, help="contractive penalty weight (default: 0)"
+    )
+    args = p.parse_args(argv)
+    for level in args.corruption:
+        if args.noise == "gaussian" and not level >= 0:
+            p.error(f"--corruption {level}: Gaussian noise needs a sigma of 0 or more")
+        if args.noise != "gaussian" and not 0 <= level < 1:
+            p.error(f"--corruption {level}: must be in [0, 1) for {args.noise} noise")
+    if args.sparsity_weight and not (args.sparsity_target and 0 < args.sparsity_target < 1):
+        p.error("--sparsity-weight needs a --sparsity-target in (0, 1)")
+    return args
 
 
 def main(argv=None):
@@ -46,10 +77,22 @@ def main(argv=None):
         sys.exit(f"--batch-size {args.batch_size} is larger than the training set")
 
     costs = {}
-    for corruption in (0.0, 0.3):
+    for corruption in args.corruption:
         rng = np.random.RandomState(args.seed)
-        da = dae.dA(numpy_rng=rng, n_visible=28 * 28, n_hidden=args.hidden)
-        train = da.pretraining_function(train_x, args.batch_size)
+        da = dae.dA(
+            numpy_rng=rng,
+            n_visible=28 * 28,
+            n_hidden=args.hidden,
+            noise=args.noise,
+            loss=args.loss,
+            activation=args.activation,
+            tied=not args.untied,
+            weight_decay=args.weight_decay,
+            sparsity_target=args.sparsity_target,
+            sparsity_weight=args.sparsity_weight,
+            contraction_level=args.contraction,
+        )
+        train = da.pretraining_function(train_x, args.batch_size, corruption_level=corruption)
         start = time.perf_counter()
         costs[corruption] = pretrain(
             [train],

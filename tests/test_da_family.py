@@ -139,3 +139,10 @@ def test_bad_options_are_refused():
         dA(rng, n_visible=4, n_hidden=2, noise="gaussian").get_cost_updates(-0.1, 0.1)
     with pytest.raises(ValueError, match="weight_decay"):
         dA(rng, n_visible=4, n_hidden=2, weight_decay=-1)
+
+
+def test_a_compiled_step_refuses_a_bad_default_level():
+    da = dA(np.random.RandomState(0), n_visible=4, n_hidden=2)
+    x = pytensor.shared(np.zeros((10, 4), dtype="float32"))
+    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+        da.pretraining_function(x, 5, corruption_level=1.5)

@@ -112,3 +112,30 @@ def test_train_sda_refuses_a_gpu_it_cannot_have(tmp_path):
     assert result.returncode == 1
     assert 'error: device "gpu": JAX finds no GPU' in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_train_da_exposes_the_family(mnist_dir, tmp_path):
+    out = tmp_path / "da"
+    result = run_script(
+        "train_da.py", "--data", mnist_dir, "--output", out, "--limit", 500, "--hidden", 25,
+        "--epochs", 2, "--corruption", 0.2, "--noise", "salt_and_pepper",
+        "--activation", "relu", "--loss", "squared_error", "--untied", "--weight-decay", 0.001,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (out / "filters_corruption_20.png").exists()
+    assert not (out / "filters_corruption_0.png").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--corruption", "1.5"], "--corruption 1.5: must be in [0, 1) for masking noise"),
+        (["--noise", "gaussian", "--corruption", "-1"], "needs a sigma of 0 or more"),
+        (["--sparsity-weight", "3"], "--sparsity-weight needs a --sparsity-target"),
+    ],
+)
+def test_train_da_refuses_bad_options(tmp_path, args, message):
+    result = run_script("train_da.py", "--output", tmp_path / "da", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not (tmp_path / "da").exists()

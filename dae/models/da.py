@@ -253,6 +253,15 @@ class dA:
         }[self.activation]
         return pt.dot(pt.sqr(slope), pt.sum(pt.sqr(self.W), axis=0))
 
+    def check_corruption_level(self, level):
+        """Refuse a number that is no corruption level for this dA's noise."""
+        if not isinstance(level, (int, float)):
+            return  # symbolic: checked, if at all, by whoever supplies the value
+        if self.noise == "gaussian" and not level >= 0:
+            raise ValueError(f"Gaussian noise needs sigma >= 0, got {level}")
+        if self.noise != "gaussian" and not 0 <= level < 1:
+            raise ValueError(f"corruption_level must be in [0, 1), got {level}")
+
     def get_cost_updates(self, corruption_level, learning_rate):
         """The cost of one SGD step and the updates that take it.
 
@@ -266,11 +275,7 @@ class dA:
         (cost, updates): the mean reconstruction cross-entropy, and an update
         dictionary for ``W``, ``b``, ``b_prime`` and the corruption generator.
         """
-        if isinstance(corruption_level, (int, float)):
-            if self.noise == "gaussian" and corruption_level < 0:
-                raise ValueError(f"Gaussian noise needs sigma >= 0, got {corruption_level}")
-            if self.noise != "gaussian" and not 0 <= corruption_level < 1:
-                raise ValueError(f"corruption_level must be in [0, 1), got {corruption_level}")
+        self.check_corruption_level(corruption_level)
         cost = self.get_reconstruction_cost(corruption_level)
         updates = sgd(cost, self.params, learning_rate)
         updates.update(rng_updates(cost))
@@ -287,6 +292,7 @@ class dA:
         minibatch replaces: the dA's own input by default, the network's input when
         the dA sits on top of other layers.
         """
+        self.check_corruption_level(corruption_level)
         floatX = pytensor.config.floatX
         index = pt.lscalar("index")
         corruption = pt.scalar("corruption", dtype=floatX)
