@@ -146,3 +146,20 @@ def test_a_compiled_step_refuses_a_bad_default_level():
     x = pytensor.shared(np.zeros((10, 4), dtype="float32"))
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
         da.pretraining_function(x, 5, corruption_level=1.5)
+
+
+def largest_principal_angle(A, B):
+    """Largest principal angle, in degrees, between the column spaces of A and B."""
+    cosines = np.linalg.svd(np.linalg.qr(A)[0].T @ np.linalg.qr(B)[0], compute_uv=False)
+    return np.degrees(np.arccos(np.clip(cosines.min(), -1, 1)))
+
+
+def test_the_linear_autoencoder_learns_the_pca_subspace(digits):
+    k = 4
+    _, _, Vt = np.linalg.svd(digits - digits.mean(axis=0), full_matrices=False)
+    da = dA(np.random.RandomState(0), n_visible=784, n_hidden=k, activation="linear",
+            loss="squared_error")  # fmt: skip
+    before = largest_principal_angle(da.W.get_value(), Vt[:k].T)
+    train(da, digits, epochs=120, lr=0.01)
+    after = largest_principal_angle(da.W.get_value(), Vt[:k].T)
+    assert before > 60 and after < 10
