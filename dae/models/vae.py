@@ -1,0 +1,145 @@
+r"""Variational autoencoder (Kingma and Welling, 2014).
+
+A Gaussian encoder maps :math:`x` to the mean and log-variance of
+:math:`q(z \mid x) = \mathcal{N}(\mu(x), \mathrm{diag}\,\sigma^2(x))`; a Bernoulli decoder
+maps a latent :math:`z` to pixel probabilities :math:`p(x \mid z) = s(a(z))`. Training
+maximises the evidence lower bound, here minimised as its negative, averaged over the
+minibatch:
+
+.. math::
+
+    -\mathrm{ELBO}(x) = \underbrace{\sum_k \mathrm{softplus}(a_k) - x_k a_k}_{\text{reconstruction}}
+    + \underbrace{\tfrac12 \sum_j \left(\mu_j^2 + \sigma_j^2 - \log \sigma_j^2 - 1\right)}_
+    {\mathrm{KL}(q(z \mid x) \,\|\, \mathcal{N}(0, I))},
+
+with :math:`a = a(z)` for one draw :math:`z = \mu + \sigma \epsilon`,
+:math:`\epsilon \sim \mathcal{N}(0, I)` (the reparameterisation trick, which lets the
+gradient flow through the draw). New digits come from decoding :math:`z \sim \mathcal{N}(0, I)`.
+"""
+
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+from pytensor.graph.replace import clone_replace
+from pytensor.tensor.math import sigmoid, softplus
+
+from dae.backend import function
+from dae.functions import minibatch, random_seed
+from dae.models.mlp import HiddenLayer
+from dae.random import standard_normal
+from dae.updates import momentum, rng_updates, sgd
+
+
+class VAE:
+    """Variational autoencoder with one tanh hidden layer on each side.
+
+    Parameters
+    ----------
+    numpy_rng : numpy.random.RandomState or Generator, draws the initial weights.
+    theano_rng : shared random generator for :math:`\\epsilon`; by default one seeded
+        from ``numpy_rng``.
+    input : symbolic matrix, one example per row; a new ``pt.matrix`` if None.
+    n_visible, n_hidden, n_latent : sizes of the data, the hidden layers and the code.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dae.models.vae import VAE
+    >>> vae = VAE(np.random.RandomState(0), n_visible=6, n_hidden=5, n_latent=2)
+    >>> vae.sample_function()(3).shape
+    (3, 6)
+    """
+
+    def __init__(
+        self, numpy_rng, theano_rng=None, input=None, n_visible=784, n_hidden=500, n_latent=20
+    ):
+        if min(n_visible, n_hidden, n_latent) <= 0:
+            raise ValueError(
+                f"sizes must be positive, got n_visible={n_visible}, n_hidden={n_hidden}, "
+                f"n_latent={n_latent}"
+            )
+        if theano_rng is None:
+            theano_rng = pt.random.shared_rng(seed=random_seed(numpy_rng))
+        self.theano_rng = theano_rng
+        self.n_visible, self.n_hidden, self.n_latent = n_visible, n_hidden, n_latent
+        self.x = pt.matrix("x") if input is None else input
+        self.z = pt.matrix("z")
+
+        def layer(inp, n_in, n_out, activation):
+            return HiddenLayer(numpy_rng, inp, n_in, n_out, activation=activation)
+
+        self.encoder = layer(self.x, n_visible, n_hidden, pt.tanh)
+        self.mu_layer = layer(self.encoder.output, n_hidden, n_latent, None)
+        self.log_var_layer = layer(self.encoder.output, n_hidden, n_latent, None)
+        self.decoder = layer(self.z, n_latent, n_hidden, pt.tanh)
+        self.output_layer = layer(self.decoder.output, n_hidden, n_visible, None)
+        self.params = [
+            p
+            for part in (
+                self.encoder,
+                self.mu_layer,
+                self.log_var_layer,
+                self.decoder,
+                self.output_layer,
+            )
+            for p in part.params
+        ]
+        self.mu = self.mu_layer.output
+        self.log_var = self.log_var_layer.output
+
+    def decoder_logits(self, z):
+        """Pre-sigmoid pixel values :math:`a(z)` for a symbolic latent ``z``."""
+        return clone_replace(self.output_layer.output, {self.z: z})
+
+    def get_cost_terms(self):
+        """Symbolic (reconstruction, KL), each a mean over the minibatch, and the
+        update advancing ``theano_rng`` for a new :math:`\\epsilon` on every call."""
+        _, eps = standard_normal(self.theano_rng, self.mu.shape, self.mu.dtype)
+        z = self.mu + pt.exp(0.5 * self.log_var) * eps
+        a = self.decoder_logits(z)
+        reconstruction = pt.mean(pt.sum(softplus(a) - self.x * a, axis=1))
+        kl = pt.mean(
+            0.5 * pt.sum(pt.sqr(self.mu) + pt.exp(self.log_var) - self.log_var - 1, axis=1)
+        )
+        return reconstruction, kl, rng_updates(reconstruction)
+
+    def training_function(self, train_set_x, batch_size, learning_rate=5e-4, momentum_=0.9):
+        """Compile one step on minibatch ``index`` of ``train_set_x``.
+
+        Returns ``fn(index) -> [negative ELBO, reconstruction, KL]``, each the
+        minibatch mean, after a step of SGD with momentum on the negative ELBO.
+        """
+        index = pt.lscalar("index")
+        reconstruction, kl, updates = self.get_cost_terms()
+        cost = reconstruction + kl
+        steps = momentum(sgd(cost, self.params, learning_rate), self.params, momentum_)
+        steps.update(updates)
+        return function(
+            [index],
+            [cost, reconstruction, kl],
+            updates=steps,
+            givens={self.x: minibatch(train_set_x, index, batch_size)},
+        )
+
+    def sample_function(self):
+        """Compile ``fn(n)``: pixel probabilities of ``n`` new digits, decoded from
+        :math:`z \\sim \\mathcal{N}(0, I)`."""
+        n = pt.lscalar("n")
+        _, z = standard_normal(self.theano_rng, (n, self.n_latent), pytensor.config.floatX)
+        probabilities = sigmoid(self.decoder_logits(z))
+        return function([n], probabilities, updates=rng_updates(probabilities))
+
+    def decode_function(self):
+        """Compile ``fn(z)``: pixel probabilities for the rows of a latent matrix ``z``,
+        e.g. a grid over a 2-D latent space."""
+        return function([self.z], sigmoid(self.output_layer.output))
+
+    def encode_function(self):
+        """Compile ``fn(x) -> [mu, log_var]`` of :math:`q(z \\mid x)`."""
+        return function([self.x], [self.mu, self.log_var])
+
+
+def latent_grid(n=20, bound=2.0):
+    """An ``n * n`` by 2 grid of latent points over ``[-bound, bound]^2``, row by row."""
+    axis = np.linspace(-bound, bound, n, dtype=pytensor.config.floatX)
+    return np.array([(x, y) for y in axis[::-1] for x in axis], dtype=pytensor.config.floatX)
