@@ -126,3 +126,33 @@ def save_filters(path, W, img_shape=(28, 28), tile_shape=(10, 10)):
     """
     W = W.get_value() if hasattr(W, "get_value") else np.asarray(W)
     save_image(path, tile_raster_images(W.T, img_shape, tile_shape, tile_spacing=(1, 1)))
+
+
+def save_digits(path, X, img_shape=(28, 28), tile_shape=None):
+    """Save the rows of ``X`` (pixel values in [0, 1]) as a PNG grid, unscaled.
+
+    Unlike filters, digits keep their own intensities, so samples and
+    reconstructions can be compared by eye. ``tile_shape`` defaults to a square.
+    """
+    X = np.asarray(X)
+    if tile_shape is None:
+        side = int(np.ceil(np.sqrt(len(X))))
+        tile_shape = (int(np.ceil(len(X) / side)), side)
+    pixels = tile_raster_images(
+        np.clip(X, 0, 1),
+        img_shape,
+        tile_shape,
+        tile_spacing=(1, 1),
+        scale_rows_to_unit_interval=False,
+    )
+    save_image(path, pixels)
+
+
+def save_comparison(path, *rows, img_shape=(28, 28)):
+    """Save matched sets of images one above the other, e.g. originals, noisy
+    inputs and reconstructions: row ``i`` of the picture is ``rows[i]``."""
+    rows = [np.asarray(r) for r in rows]
+    n = len(rows[0])
+    if any(len(r) != n for r in rows):
+        raise ValueError(f"every row needs {n} images, got {[len(r) for r in rows]}")
+    save_digits(path, np.concatenate(rows), img_shape, tile_shape=(len(rows), n))

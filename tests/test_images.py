@@ -70,3 +70,17 @@ def test_save_filters_writes_a_png(tmp_path):
         pixels = np.asarray(img)
     np.testing.assert_array_equal(pixels[:28, :28], tile_raster_images(W.T[:1], (28, 28), (1, 1)))
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+def test_save_comparison_stacks_matched_rows_without_rescaling(tmp_path):
+    from dae.images import save_comparison
+
+    top = np.full((3, 4), 0.5, dtype="float32")
+    bottom = np.ones((3, 4), dtype="float32")
+    save_comparison(tmp_path / "pairs.png", top, bottom, img_shape=(2, 2))
+    pixels = np.asarray(Image.open(tmp_path / "pairs.png"))
+    assert pixels.shape == (2 * 3 - 1, 3 * 3 - 1)
+    assert pixels[0, 0] == 128 and pixels[3, 0] == 255  # intensities kept, not stretched
+    with pytest.raises(ValueError, match="every row needs 3 images"):
+        save_comparison(tmp_path / "bad.png", top, bottom[:2], img_shape=(2, 2))
+    assert not (tmp_path / "bad.png").exists()

@@ -139,3 +139,21 @@ def test_train_da_refuses_bad_options(tmp_path, args, message):
     assert result.returncode == 2
     assert message in result.stderr
     assert not (tmp_path / "da").exists()
+
+
+def test_train_vae_writes_its_pictures_and_elbo(mnist_dir, tmp_path):
+    out = tmp_path / "vae"
+    result = run_script(
+        "train_vae.py", "--data", mnist_dir, "--output", out, "--limit", 1000,
+        "--hidden", 50, "--epochs", 3,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    history = json.loads((out / "metrics.json").read_text())["history"]
+    assert history[-1]["negative_elbo"] < history[0]["negative_elbo"]
+    assert all(h["kl"] > 0 for h in history)
+    with Image.open(out / "samples.png") as img:
+        assert img.size == (10 * 29 - 1, 10 * 29 - 1)
+    with Image.open(out / "reconstructions.png") as img:
+        assert img.size == (20 * 29 - 1, 2 * 29 - 1)  # originals above reconstructions
+    with Image.open(out / "latent_grid.png") as img:
+        assert img.size == (20 * 29 - 1, 20 * 29 - 1)

@@ -1,0 +1,75 @@
+#!/usr/bin/env python
+"""Train a variational autoencoder on MNIST and draw what it learned.
+
+Writes to ``--output``: ``samples.png`` (new digits decoded from z ~ N(0, I)),
+``reconstructions.png`` (test digits above their reconstructions from the mean
+code), ``latent_grid.png`` when the code is 2-D (digits decoded over a grid of z),
+and ``metrics.json`` (negative ELBO, reconstruction and KL term of each epoch).
+"""
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+import dae
+from dae.cli import add_common_arguments, load_mnist_or_sample, positive_float, positive_int
+from dae.files import save_metrics
+from dae.images import save_comparison, save_digits
+from dae.models.vae import VAE, latent_grid
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__)
+    add_common_arguments(p, output="runs/vae", seed=123)
+    p.add_argument("--hidden", type=positive_int, default=500, help="(default: %(default)s)")
+    p.add_argument(
+        "--latent", type=positive_int, default=2, help="code size (default: %(default)s)"
+    )
+    p.add_argument(
+        "--learning-rate", type=positive_float, default=5e-4, help="(default: %(default)s)"
+    )
+    p.add_argument("--epochs", type=positive_int, default=30, help="(default: %(default)s)")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    datasets, dataset_name = load_mnist_or_sample(args.data, args.limit)
+    train_x, test_x = datasets[0][0], datasets[2][0]
+    n_batches = train_x.get_value(borrow=True).shape[0] // args.batch_size
+    if n_batches == 0:
+        sys.exit(f"--batch-size {args.batch_size} is larger than the training set")
+    vae = VAE(np.random.RandomState(args.seed), n_hidden=args.hidden, n_latent=args.latent)
+    step = vae.training_function(train_x, args.batch_size, args.learning_rate)
+    history, start = [], time.perf_counter()
+    for epoch in range(1, args.epochs + 1):
+        elbo, reconstruction, kl = np.mean([step(i) for i in range(n_batches)], axis=0)
+        history.append({"epoch": epoch, "negative_elbo": float(elbo),
+                        "reconstruction": float(reconstruction), "kl": float(kl)})  # fmt: skip
+        print(
+            f"epoch {epoch}, -ELBO {elbo:.2f} = reconstruction {reconstruction:.2f} "
+            f"+ KL {kl:.2f} ({time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
+
+    out = args.output
+    out.mkdir(parents=True, exist_ok=True)
+    save_digits(out / "samples.png", vae.sample_function()(100))
+    originals = test_x.get_value()[:20]
+    mu, _ = vae.encode_function()(originals)
+    save_comparison(out / "reconstructions.png", originals, vae.decode_function()(mu))
+    if args.latent == 2:
+        save_digits(out / "latent_grid.png", vae.decode_function()(latent_grid(20)))
+    save_metrics(out / "metrics.json", {"dataset": dataset_name, "config": {
+        k: str(v) for k, v in vars(args).items()}, "history": history})  # fmt: skip
+    print(f"wrote the pictures and metrics.json to {out}")
+    return history
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except dae.DataError as e:
+        sys.exit(f"error: {e}")
