@@ -157,3 +157,20 @@ def test_train_vae_writes_its_pictures_and_elbo(mnist_dir, tmp_path):
         assert img.size == (20 * 29 - 1, 2 * 29 - 1)  # originals above reconstructions
     with Image.open(out / "latent_grid.png") as img:
         assert img.size == (20 * 29 - 1, 20 * 29 - 1)
+
+
+def test_compare_autoencoders_writes_one_row_per_variant(mnist_dir, tmp_path):
+    out = tmp_path / "compare"
+    result = run_script(
+        "compare_autoencoders.py", "--data", mnist_dir, "--output", out, "--limit", 600,
+        "--hidden", 30, "--epochs", 2,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = {r["variant"]: r for r in json.loads((out / "comparison.json").read_text())["rows"]}
+    assert len(rows) == 8 and len(list(out.glob("filters_*.png"))) == 8
+    assert rows["sparse, rho 0.05"]["mean code"] < rows["autoencoder"]["mean code"]
+    assert rows["contractive, 0.5"]["Jacobian norm"] < rows["autoencoder"]["Jacobian norm"]
+    assert all(0.1 < r["probe accuracy"] <= 1 for r in rows.values())  # chance is 0.1
+    with Image.open(out / "sheet.png") as img:
+        assert img.size == (16 * 29 - 1, 10 * 29 - 1)  # originals, noisy, 8 variants
+    assert (out / "comparison.md").read_text().startswith("| variant |")
