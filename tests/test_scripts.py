@@ -174,3 +174,21 @@ def test_compare_autoencoders_writes_one_row_per_variant(mnist_dir, tmp_path):
     with Image.open(out / "sheet.png") as img:
         assert img.size == (16 * 29 - 1, 10 * 29 - 1)  # originals, noisy, 8 variants
     assert (out / "comparison.md").read_text().startswith("| variant |")
+
+
+def test_few_labels_compares_both_starts_on_each_budget(mnist_dir, tmp_path):
+    out = tmp_path / "fl"
+    result = run_script(
+        "few_labels.py", "--data", mnist_dir, "--output", out, "--limit", 1000,
+        "--labels", 100, 500, "--hidden", 40, "--pretraining-epochs", 1, "--steps", 200,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = json.loads((out / "few_labels.json").read_text())["rows"]
+    assert [r["labels"] for r in rows] == [100, 500]
+    assert all(0 <= r[k] < 0.9 for r in rows for k in ("random initialisation", "SdA pretraining"))
+    assert "| 100 |" in (out / "few_labels.md").read_text()
+
+
+def test_few_labels_refuses_a_budget_it_cannot_balance(tmp_path):
+    result = run_script("few_labels.py", "--labels", "105", "--output", tmp_path / "fl")
+    assert result.returncode == 2 and "multiples of 10" in result.stderr
