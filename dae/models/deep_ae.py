@@ -1,0 +1,129 @@
+r"""Deep autoencoder: an encoder stack and its mirrored decoder, trained end to end.
+
+With layer sizes :math:`n_0, \dots, n_L`, the encoder computes
+:math:`h_{i+1} = f(h_i W_i + b_i)` up to the code :math:`h_L`, and the decoder mirrors it,
+
+.. math:: g_{i} = f(g_{i+1} W'_i + c_i), \qquad g_L = h_L, \qquad
+          z = s(g_1 W'_0 + c_0),
+
+with tied weights :math:`W'_i = W_i^T` or untied ones of their own. The cost is the
+mean reconstruction cross-entropy of :math:`x` (computed from the pre-sigmoid output, as
+in :class:`dae.dA`), plus an optional L2 weight decay :math:`\lambda \sum_i \lVert W_i \rVert^2`.
+:meth:`DeepAutoencoder.from_sda` starts the encoder from a pretrained SdA's weights,
+shared, and the decoder from its autoencoders' visible biases (Hinton and
+Salakhutdinov, 2006, did this with RBMs).
+"""
+
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+from pytensor.tensor.math import softplus
+
+from dae.backend import function
+from dae.functions import minibatch
+from dae.models.da import ACTIVATIONS
+from dae.models.mlp import HiddenLayer
+from dae.updates import sgd
+
+
+class DeepAutoencoder:
+    """Encoder stack with a mirrored decoder.
+
+    Parameters
+    ----------
+    numpy_rng : numpy.random.RandomState or Generator, draws the initial weights.
+    layer_sizes : ``[n_visible, n_1, ..., n_code]``, at least two sizes.
+    tied : decode with the encoder's transposed weights (True) or with new ones.
+    activation : ``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"elu"`` or ``"linear"`` for the
+        hidden layers (the output is always a sigmoid), with matching initialisation.
+    weight_decay : L2 penalty on every weight matrix.
+    encoder_params : optional ``[(W_1, b_1), ...]`` shared variables to use in the
+        encoder; ``decoder_biases`` optional shared biases, one per decoder layer,
+        ordered from the code to the output.
+    """
+
+    def __init__(
+        self,
+        numpy_rng,
+        layer_sizes=(784, 1000, 500, 250, 30),
+        tied=True,
+        activation="sigmoid",
+        weight_decay=0.0,
+        encoder_params=None,
+        decoder_biases=None,
+        input=None,
+    ):
+        sizes = list(layer_sizes)
+        if len(sizes) < 2 or min(sizes) <= 0:
+            raise ValueError(f"layer_sizes needs two or more positive sizes, got {sizes}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}, got {activation!r}")
+        f = ACTIVATIONS[activation]
+        floatX = pytensor.config.floatX
+        self.x = pt.matrix("x") if input is None else input
+        self.weight_decay = weight_decay
+        self.encoder, self.decoder = [], []
+        h = self.x
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            W, b = encoder_params[i] if encoder_params is not None else (None, None)
+            layer = HiddenLayer(numpy_rng, h, n_in, n_out, W=W, b=b, activation=f)
+            self.encoder.append(layer)
+            h = layer.output
+        self.code = h
+        for j, encoder_layer in enumerate(reversed(self.encoder)):
+            n_out, n_in = encoder_layer.W.get_value(borrow=True).shape
+            last = j == len(self.encoder) - 1
+            if decoder_biases is not None:
+                c = decoder_biases[j]
+            else:
+                c = pytensor.shared(np.zeros(n_out, dtype=floatX), name="c", borrow=True)
+            W = encoder_layer.W.T if tied else None
+            layer = HiddenLayer(numpy_rng, h, n_in, n_out, W=W, b=c,
+                                activation=None if last else f)  # fmt: skip
+            self.decoder.append(layer)
+            h = layer.output
+        self.output_preactivation = h
+        self.params = [p for layer in self.encoder for p in layer.params]
+        for layer in self.decoder:
+            self.params += [layer.b] if tied else layer.params
+        self.weights = [p for p in self.params if p.get_value(borrow=True).ndim == 2]
+
+    @classmethod
+    def from_sda(cls, sda, tied=True, numpy_rng=None, **kwargs):
+        """A deep autoencoder whose encoder *is* the SdA's MLP (shared weights) and
+        whose decoder starts from its autoencoders' visible biases; untied decoder
+        weights are drawn from ``numpy_rng`` (``RandomState(0)`` if None)."""
+        sizes = [sda.sigmoid_layers[0].W.get_value(borrow=True).shape[0]]
+        sizes += [layer.W.get_value(borrow=True).shape[1] for layer in sda.sigmoid_layers]
+        return cls(
+            np.random.RandomState(0) if numpy_rng is None else numpy_rng,
+            layer_sizes=sizes,
+            tied=tied,
+            encoder_params=[(layer.W, layer.b) for layer in sda.sigmoid_layers],
+            decoder_biases=[da.b_prime for da in reversed(sda.dA_layers)],
+            **kwargs,
+        )
+
+    def reconstruction(self):
+        """Symbolic reconstruction :math:`z` of ``x``."""
+        return pt.sigmoid(self.output_preactivation)
+
+    def get_cost(self):
+        """Mean reconstruction cross-entropy, plus the weight decay if any."""
+        a = self.output_preactivation
+        cost = pt.mean(pt.sum(softplus(a) - self.x * a, axis=1))
+        if self.weight_decay:
+            cost += self.weight_decay * sum(pt.sum(pt.sqr(W)) for W in self.weights)
+        return cost
+
+    def get_cost_updates(self, learning_rate):
+        """(cost, SGD updates of every parameter)."""
+        cost = self.get_cost()
+        return cost, sgd(cost, self.params, learning_rate)
+
+    def training_function(self, train_set_x, batch_size, learning_rate):
+        """Compile ``fn(index)``: one SGD step on minibatch ``index``, returning its cost."""
+        index = pt.lscalar("index")
+        cost, updates = self.get_cost_updates(learning_rate)
+        return function([index], cost, updates=updates,
+                        givens={self.x: minibatch(train_set_x, index, batch_size)})  # fmt: skip

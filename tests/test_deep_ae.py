@@ -1,0 +1,69 @@
+"""The deep autoencoder: mirrored decoder, weights shared with an SdA, end-to-end training."""
+
+import numpy as np
+import pytensor
+import pytest
+
+from dae import SdA
+from dae.data import load_sample_arrays
+from dae.models.deep_ae import DeepAutoencoder
+from dae.training import pretrain
+
+
+@pytest.fixture(scope="module")
+def digits():
+    (x, _), _, _ = load_sample_arrays()
+    return x[:1000]
+
+
+@pytest.mark.parametrize("tied", [True, False])
+def test_deep_autoencoder_gradient_matches_finite_differences(tied):
+    with pytensor.config.change_flags(floatX="float64"):
+        rng = np.random.RandomState(1)
+        ae = DeepAutoencoder(rng, layer_sizes=[5, 4, 2], tied=tied, activation="elu",
+                             weight_decay=0.01)  # fmt: skip
+        x = rng.rand(3, 5)
+        cost = ae.get_cost()
+        f = pytensor.function([ae.x], cost)
+        grads = pytensor.function([ae.x], pytensor.grad(cost, ae.params))(x)
+    assert len(ae.params) == (6 if tied else 8)
+    eps = 1e-6
+    for param, grad in zip(ae.params, grads):
+        value = param.get_value()
+        numeric = np.zeros_like(value)
+        for i in np.ndindex(value.shape):
+            shifted = value.copy()
+            shifted[i] += eps
+            param.set_value(shifted)
+            up = f(x)
+            shifted[i] -= 2 * eps
+            param.set_value(shifted)
+            numeric[i] = (up - f(x)) / (2 * eps)
+        param.set_value(value)
+        np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-7)
+
+
+def test_from_sda_shares_the_encoder_and_starts_better_than_random(digits):
+    sda = SdA(np.random.RandomState(2), n_ins=784, hidden_layers_sizes=[100, 30],
+              corruption_levels=[0.2, 0.2])  # fmt: skip
+    train_x = pytensor.shared(digits)
+    pretrain(sda.cached_pretraining_functions(train_x, 20), 50, 5, sda.corruption_levels, 0.1,
+             log=lambda line: None)  # fmt: skip
+    ae = DeepAutoencoder.from_sda(sda)
+    assert ae.encoder[0].W is sda.sigmoid_layers[0].W and ae.encoder[1].b is sda.sigmoid_layers[1].b
+    assert ae.decoder[-1].b is sda.dA_layers[0].b_prime
+    random = DeepAutoencoder(np.random.RandomState(2), layer_sizes=[784, 100, 30])
+    cost = {name: pytensor.function([m.x], m.get_cost())(digits) for name, m in
+            [("pretrained", ae), ("random", random)]}  # fmt: skip
+    assert cost["pretrained"] < cost["random"]
+    step = ae.training_function(train_x, 20, 0.05)
+    epochs = [np.mean([step(i) for i in range(50)]) for _ in range(3)]
+    assert epochs[-1] < cost["pretrained"]
+    # fine-tuning the deep autoencoder moved the SdA's own weights: they are shared
+    codes = pytensor.function([sda.x], sda.sigmoid_layers[-1].output)(digits)
+    np.testing.assert_allclose(pytensor.function([ae.x], ae.code)(digits), codes, atol=1e-6)
+
+
+def test_bad_layer_sizes_are_refused():
+    with pytest.raises(ValueError, match="two or more positive sizes"):
+        DeepAutoencoder(np.random.RandomState(0), layer_sizes=[784])
