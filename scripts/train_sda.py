@@ -215,7 +215,12 @@ def main(argv=None):
         print("(on the 5,000-digit sample: not comparable with MNIST results)", file=sys.stderr)
 
     args.output.mkdir(parents=True, exist_ok=True)
-    save_filters(args.output / "filters_layer1.png", sda.sigmoid_layers[0].W)
+    # Layer k's filters drawn in pixel space through the product W1 ... Wk: a linear
+    # view that ignores the sigmoids between layers, the usual way to look at them.
+    projection = np.eye(train_x.get_value(borrow=True).shape[1], dtype=np.float32)
+    for k, layer in enumerate(sda.sigmoid_layers, start=1):
+        projection = projection @ layer.W.get_value()
+        save_filters(args.output / f"filters_layer{k}.png", projection)
     save_params(args.output / "params.npz", named_params(sda))
     save_metrics(
         args.output / "metrics.json",
@@ -229,7 +234,8 @@ def main(argv=None):
             "total_seconds": round(total, 1),
         },
     )
-    print(f"wrote filters_layer1.png, params.npz and metrics.json to {args.output}")
+    n = len(args.hidden)
+    print(f"wrote filters_layer1..{n}.png, params.npz and metrics.json to {args.output}")
     return result
 
 
