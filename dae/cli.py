@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dae.data import DownloadError, load_data, load_sample
+from dae.data import DataError, DownloadError, load_data, load_sample
 
 DEFAULT_DATA = Path("data/mnist")
 
@@ -63,6 +63,27 @@ def load_mnist_or_sample(path, limit=None):
             x.set_value(x.get_value(borrow=True)[:limit])
             y.set_value(y.get_value(borrow=True)[:limit])
     return datasets, name
+
+
+def run(main, *errors):
+    """Run a script's ``main``; a DataError (or one of ``errors``) ends it with a
+    one-line message instead of a traceback."""
+    try:
+        main()
+    except (DataError, *errors) as e:
+        sys.exit(f"error: {e}")
+
+
+def require_batches(datasets, batch_size):
+    """Exit with a message unless every split holds at least one minibatch."""
+    for (x, _), split in zip(datasets, ("training", "validation", "test")):
+        if x.get_value(borrow=True).shape[0] < batch_size:
+            sys.exit(f"--batch-size {batch_size} is larger than the {split} set")
+
+
+def settings(args):
+    """The parsed arguments as a JSON-ready dict, for a metrics file."""
+    return {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
 
 
 def positive_int(text):

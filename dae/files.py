@@ -51,3 +51,11 @@ def save_params(path, named_params):
 def save_metrics(path, metrics):
     """Save a dictionary of numbers and text as indented JSON."""
     write_atomic(path, (json.dumps(metrics, indent=2) + "\n").encode())
+
+
+def save_table(path, header, rows):
+    """Write a Markdown table (a header row, then one row of cells per item) atomically."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    write_atomic(path, ("\n".join(lines) + "\n").encode())
+    return "\n".join(lines)

@@ -13,15 +13,14 @@ copies, then each variant's reconstruction of the noisy copies, a row each) and
 
 import argparse
 import re
-import sys
 import time
 
 import numpy as np
 import pytensor
 
 import dae
-from dae.cli import add_common_arguments, load_mnist_or_sample, positive_int
-from dae.files import save_metrics, write_atomic
+from dae.cli import add_common_arguments, load_mnist_or_sample, positive_int, require_batches, run
+from dae.files import save_metrics, save_table
 from dae.images import save_comparison, save_filters
 from dae.training import pretrain
 
@@ -70,9 +69,8 @@ def main(argv=None):
 
     datasets, dataset_name = load_mnist_or_sample(args.data, args.limit)
     (train_x, train_y), _, (test_x, test_y) = datasets
+    require_batches(datasets, args.batch_size)
     n_batches = train_x.get_value(borrow=True).shape[0] // args.batch_size
-    if n_batches == 0:
-        sys.exit(f"--batch-size {args.batch_size} is larger than the training set")
     train_rows, test_rows = train_x.get_value(), test_x.get_value()
     noisy = test_rows * (np.random.RandomState(0).rand(*test_rows.shape) >= 0.3)
     noisy = noisy.astype(test_rows.dtype)
@@ -108,21 +106,14 @@ def main(argv=None):
         print(" | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row.values()),
               flush=True)  # fmt: skip
 
-    head = list(rows[0])
-    table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for row in rows:
-        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()]
-        table.append("| " + " | ".join(cells) + " |")
-    write_atomic(args.output / "comparison.md", ("\n".join(table) + "\n").encode())
+    cells = [[f"{v:.3f}" if isinstance(v, float) else v for v in row.values()] for row in rows]
+    table = save_table(args.output / "comparison.md", list(rows[0]), cells)
     save_metrics(args.output / "comparison.json", {"dataset": dataset_name, "rows": rows})
     save_comparison(args.output / "sheet.png", *sheet)
-    print("\n".join(table))
+    print(table)
     print(f"wrote comparison.md, comparison.json, sheet.png and the filters to {args.output}")
     return rows
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except dae.DataError as e:
-        sys.exit(f"error: {e}")
+    run(main)

@@ -17,8 +17,8 @@ import numpy as np
 import pytensor
 
 import dae
-from dae.cli import add_common_arguments, load_mnist_or_sample, positive_int
-from dae.files import save_metrics, write_atomic
+from dae.cli import add_common_arguments, load_mnist_or_sample, positive_int, run, settings
+from dae.files import save_metrics, save_table
 from dae.training import pretrain
 
 
@@ -86,20 +86,16 @@ def main(argv=None):
         print(f"{n} labels: test error {100 * row['random initialisation']:.2f}% without, "
               f"{100 * row['SdA pretraining']:.2f}% with pretraining", flush=True)  # fmt: skip
 
-    table = ["| labels | test error, random initialisation | test error, SdA pretraining |",
-             "|---|---|---|"]  # fmt: skip
-    table += [f"| {r['labels']:,} | {100 * r['random initialisation']:.2f}% | "
-              f"{100 * r['SdA pretraining']:.2f}% |" for r in rows]  # fmt: skip
     args.output.mkdir(parents=True, exist_ok=True)
-    write_atomic(args.output / "few_labels.md", ("\n".join(table) + "\n").encode())
-    save_metrics(args.output / "few_labels.json", {"dataset": dataset_name, "rows": rows,
-                 "config": {k: str(v) for k, v in vars(args).items()}})  # fmt: skip
-    print("\n".join(table))
+    header = ["labels", "test error, random initialisation", "test error, SdA pretraining"]
+    cells = [[f"{r['labels']:,}", f"{100 * r['random initialisation']:.2f}%",
+              f"{100 * r['SdA pretraining']:.2f}%"] for r in rows]  # fmt: skip
+    table = save_table(args.output / "few_labels.md", header, cells)
+    save_metrics(args.output / "few_labels.json",
+                 {"dataset": dataset_name, "rows": rows, "config": settings(args)})  # fmt: skip
+    print(table)
     return rows
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except dae.DataError as e:
-        sys.exit(f"error: {e}")
+    run(main)

@@ -11,13 +11,19 @@ autoencoder: ``--corruption 0 --sparsity-target 0.05 --sparsity-weight 60``.
 """
 
 import argparse
-import sys
 import time
 
 import numpy as np
 
 import dae
-from dae.cli import add_common_arguments, load_mnist_or_sample, positive_float, positive_int
+from dae.cli import (
+    add_common_arguments,
+    load_mnist_or_sample,
+    positive_float,
+    positive_int,
+    require_batches,
+    run,
+)
 from dae.images import save_filters
 from dae.models.da import ACTIVATIONS, LOSSES, NOISES
 from dae.training import pretrain
@@ -72,9 +78,8 @@ def main(argv=None):
     args = parse_args(argv)
     datasets, _ = load_mnist_or_sample(args.data, args.limit)
     train_x = datasets[0][0]
+    require_batches(datasets, args.batch_size)
     n_train_batches = train_x.get_value(borrow=True).shape[0] // args.batch_size
-    if n_train_batches == 0:
-        sys.exit(f"--batch-size {args.batch_size} is larger than the training set")
 
     costs = {}
     for corruption in args.corruption:
@@ -110,7 +115,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except dae.DataError as e:
-        sys.exit(f"error: {e}")
+    run(main)

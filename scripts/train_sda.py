@@ -16,7 +16,6 @@ is the tutorial's own setting (about 17 hours on one core in 2010).
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytensor
@@ -27,6 +26,9 @@ from dae.cli import (
     load_mnist_or_sample,
     positive_float,
     positive_int,
+    require_batches,
+    run,
+    settings,
     unit_fraction,
 )
 from dae.files import save_metrics, save_params
@@ -146,9 +148,7 @@ def main(argv=None):
     datasets, dataset_name = load_mnist_or_sample(args.data, args.limit)
     train_x = datasets[0][0]
     n_train_batches = train_x.get_value(borrow=True).shape[0] // args.batch_size
-    for (x, _), split in zip(datasets, ("training", "validation", "test")):
-        if x.get_value(borrow=True).shape[0] < args.batch_size:
-            sys.exit(f"--batch-size {args.batch_size} is larger than the {split} set")
+    require_batches(datasets, args.batch_size)
     print(
         f"data: {dataset_name}, {[int(x.get_value(borrow=True).shape[0]) for x, _ in datasets]}"
         f" examples; {n_train_batches} minibatches of {args.batch_size}",
@@ -226,7 +226,7 @@ def main(argv=None):
         args.output / "metrics.json",
         {
             "command": " ".join(sys.argv),
-            "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+            "config": settings(args),
             "dataset": dataset_name,
             "pretraining": {"cost": pretraining_costs, "seconds": round(pretraining_seconds, 1)},
             "finetuning": {**result, "seconds": round(finetuning_seconds, 1)},
@@ -240,7 +240,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except (dae.DataError, dae.backend.DeviceError) as e:
-        sys.exit(f"error: {e}")
+    run(main, dae.backend.DeviceError)

@@ -8,13 +8,19 @@ and ``metrics.json`` (negative ELBO, reconstruction and KL term of each epoch).
 """
 
 import argparse
-import sys
 import time
 
 import numpy as np
 
-import dae
-from dae.cli import add_common_arguments, load_mnist_or_sample, positive_float, positive_int
+from dae.cli import (
+    add_common_arguments,
+    load_mnist_or_sample,
+    positive_float,
+    positive_int,
+    require_batches,
+    run,
+    settings,
+)
 from dae.files import save_metrics
 from dae.images import save_comparison, save_digits
 from dae.models.vae import VAE, latent_grid
@@ -38,9 +44,8 @@ def main(argv=None):
     args = parse_args(argv)
     datasets, dataset_name = load_mnist_or_sample(args.data, args.limit)
     train_x, test_x = datasets[0][0], datasets[2][0]
+    require_batches(datasets, args.batch_size)
     n_batches = train_x.get_value(borrow=True).shape[0] // args.batch_size
-    if n_batches == 0:
-        sys.exit(f"--batch-size {args.batch_size} is larger than the training set")
     vae = VAE(np.random.RandomState(args.seed), n_hidden=args.hidden, n_latent=args.latent)
     step = vae.training_function(train_x, args.batch_size, args.learning_rate)
     history, start = [], time.perf_counter()
@@ -62,14 +67,13 @@ def main(argv=None):
     save_comparison(out / "reconstructions.png", originals, vae.decode_function()(mu))
     if args.latent == 2:
         save_digits(out / "latent_grid.png", vae.decode_function()(latent_grid(20)))
-    save_metrics(out / "metrics.json", {"dataset": dataset_name, "config": {
-        k: str(v) for k, v in vars(args).items()}, "history": history})  # fmt: skip
+    save_metrics(
+        out / "metrics.json",
+        {"dataset": dataset_name, "config": settings(args), "history": history},
+    )
     print(f"wrote the pictures and metrics.json to {out}")
     return history
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except dae.DataError as e:
-        sys.exit(f"error: {e}")
+    run(main)

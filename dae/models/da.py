@@ -49,7 +49,7 @@ from pytensor.tensor.math import sigmoid, softplus
 from dae.backend import function
 from dae.functions import minibatch, random_seed, with_keyword_defaults
 from dae.models.mlp import elu, initial_weights, relu
-from dae.random import standard_normal, unit_uniform
+from dae.random import dropout, standard_normal, unit_uniform
 from dae.updates import rng_updates, sgd
 
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": pt.tanh, "relu": relu, "elu": elu, "linear": None}
@@ -175,14 +175,14 @@ class dA:
         if self.noise == "gaussian":
             _, eps = standard_normal(self.theano_rng, input.shape, dtype)
             return input + pt.cast(corruption_level, dtype) * eps
+        if self.noise == "dropout":
+            return dropout(self.theano_rng, input, corruption_level)[1]
         _, u = unit_uniform(self.theano_rng, input.shape, dtype)
         # Comparing a uniform with p is a Bernoulli(1 - p) mask, and much cheaper
         # to draw than a binomial, which PyTensor can only make as an integer.
         keep = pt.cast(u >= corruption_level, dtype)
         if self.noise == "masking":
             return keep * input
-        if self.noise == "dropout":
-            return keep * input / pt.cast(1 - corruption_level, dtype)
         # salt and pepper: u < p / 2 gives 0, p / 2 <= u < p gives 1
         salt = pt.cast(u >= corruption_level / 2, dtype) * (1 - keep)
         return keep * input + salt
@@ -245,12 +245,12 @@ class dA:
         \sum_j f'_j{}^2 \sum_i W_{ij}^2`, with :math:`f'` written in terms of ``y``.
         """
         slope = {
-            "sigmoid": y * (1 - y),
-            "tanh": 1 - pt.sqr(y),
-            "relu": pt.cast(y > 0, y.dtype),
-            "elu": pt.switch(y > 0, pt.ones_like(y), y + 1),
-            "linear": pt.ones_like(y),
-        }[self.activation]
+            "sigmoid": lambda: y * (1 - y),
+            "tanh": lambda: 1 - pt.sqr(y),
+            "relu": lambda: pt.cast(y > 0, y.dtype),
+            "elu": lambda: pt.switch(y > 0, pt.ones_like(y), y + 1),
+            "linear": lambda: pt.ones_like(y),
+        }[self.activation]()
         return pt.dot(pt.sqr(slope), pt.sum(pt.sqr(self.W), axis=0))
 
     def check_corruption_level(self, level):
