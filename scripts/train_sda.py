@@ -3,7 +3,7 @@
 
 Greedy layer-wise pretraining of each denoising autoencoder, then supervised
 fine-tuning of the whole network with patience-based early stopping. Writes the
-first layer's filters, the trained parameters and the metrics to ``--output``.
+filters of every layer, the trained parameters and the metrics to ``--output``.
 
 Defaults differ from the tutorial (see README): minibatches of 20, a larger
 pretraining rate, learning-rate decay and light dropout in fine-tuning.
