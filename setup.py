@@ -16,11 +16,12 @@ setup(
         "pytensor>=3.0.7,<3.1",
         "numpy>=1.26",
         "pillow>=10",
+        "tqdm>=4.60",
         # BLAS for PyTensor's C linker (see dae/backend.py); wheels exist for x86-64.
         'mkl>=2024; platform_machine == "x86_64" and sys_platform != "darwin"',
     ],
     extras_require={
-        "test": ["pytest>=8", "ruff>=0.6", "jax>=0.4.30"],
+        "test": ["pytest>=8", "ruff>=0.6", "jax>=0.4.30", "hypothesis>=6.100"],
         "gpu": ["jax[cuda12]>=0.4.30"],
         "bench": ["torch==2.13.0"],
     },

@@ -216,7 +216,7 @@ def test_count_mismatch(tmp_path):
         (gzip.compress(b"not a pickle"), "pickle"),
         (gzip.compress(pickle.dumps(((np.zeros((2, 784)), np.zeros(2)),) * 2)), "3 sets"),
         (gzip.compress(pickle.dumps(((np.full((2, 784), 255.0), np.zeros(2)),) * 3)), r"\[0, 1\]"),
-        (gzip.compress(pickle.dumps(((np.zeros((2, 784)), np.zeros(3)),) * 3)), "shapes"),
+        (gzip.compress(pickle.dumps(((np.zeros((2, 784)), np.zeros(3)),) * 3)), "labels of shape"),
     ],
 )
 def test_bad_pickle(tmp_path, content, match):

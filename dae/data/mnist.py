@@ -90,16 +90,49 @@ def read_idx(path):
     return np.frombuffer(data, np.uint8, offset=start).reshape(shape).copy()
 
 
-def _check(x, y, source):
-    """Check one (x, y) set: n x 784 pixels in [0, 1], n labels in 0..9."""
-    if x.ndim != 2 or x.shape[1] != 784 or y.shape != (len(x),):
+def check_data(x, y=None, n_ins=None, n_outs=None, unit_interval=True, source="data"):
+    """Refuse data a model cannot learn from, with a DataError naming ``source``.
+
+    Parameters
+    ----------
+    x : array or shared variable of examples, one per row; every value must be
+        finite, and in [0, 1] when ``unit_interval`` (cross-entropy needs it).
+    y : optional labels, one integer per row of ``x``, each in 0..n_outs-1.
+    n_ins : the number of columns ``x`` must have (a model's input size).
+    n_outs : the number of classes.
+    source : what to call the data in a message: a file name or a split.
+    """
+    x = np.asarray(x.get_value(borrow=True) if hasattr(x, "get_value") else x)
+    if x.ndim != 2:
+        raise DataError(f"{source}: expected a matrix of examples, got shape {x.shape}")
+    if n_ins is not None and x.shape[1] != n_ins:
         raise DataError(
-            f"{source}: expected n x 784 images and n labels, got shapes {x.shape} and {y.shape}"
+            f"{source}: examples have {x.shape[1]} values but the model takes n_ins={n_ins}"
         )
-    if x.size and (x.min() < 0 or x.max() > 1):
-        raise DataError(f"{source}: pixel values outside [0, 1]")
-    if y.size and (y.min() < 0 or y.max() > 9):
-        raise DataError(f"{source}: labels outside 0..9")
+    if x.size and not np.isfinite(x).all():
+        bad = np.flatnonzero(~np.isfinite(x).all(axis=1))
+        raise DataError(
+            f"{source}: NaN or infinite values in {len(bad)} rows (first: row {bad[0]})"
+        )
+    if unit_interval and x.size and (x.min() < 0 or x.max() > 1):
+        raise DataError(f"{source}: values must lie in [0, 1], found {x.min():g} to {x.max():g}")
+    if y is None:
+        return
+    y = np.asarray(y.get_value(borrow=True) if hasattr(y, "get_value") else y)
+    if y.shape != (len(x),):
+        raise DataError(f"{source}: {len(x)} examples but labels of shape {y.shape}")
+    if y.size and not np.issubdtype(y.dtype, np.integer):
+        raise DataError(f"{source}: labels must be integers, got {y.dtype}")
+    if y.size and n_outs is not None and (y.min() < 0 or y.max() >= n_outs):
+        raise DataError(
+            f"{source}: labels must be in 0..{n_outs - 1} (n_outs={n_outs}), "
+            f"found {y.min()} to {y.max()}"
+        )
+
+
+def _check(x, y, source):
+    """Check one MNIST (x, y) set: n x 784 pixels in [0, 1], n labels in 0..9."""
+    check_data(x, y, n_ins=784, n_outs=10, source=source)
 
 
 def _load_idx(folder):
