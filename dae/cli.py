@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from dae.data import DataError, DownloadError, load_data, load_sample
+from dae.training import CHECKPOINT, DivergenceError, Interrupted, Monitor
 
 DEFAULT_DATA = Path("data/mnist")
 
@@ -21,7 +22,8 @@ def add_common_arguments(parser, output, seed):
         "--data",
         type=Path,
         default=DEFAULT_DATA,
-        help="folder with the four MNIST IDX files or mnist.pkl.gz (default: %(default)s)",
+        help="folder with the four MNIST IDX files or mnist.pkl.gz, or 'sample' for the "
+        "5,000 digits shipped with dae (default: %(default)s)",
     )
     parser.add_argument(
         "--output",
@@ -39,6 +41,12 @@ def add_common_arguments(parser, output, seed):
         default=None,
         help="use only the first N examples of each split (for quick checks)",
     )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from the checkpoint in --output, if there is one",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def load_mnist_or_sample(path, limit=None):
@@ -46,18 +54,24 @@ def load_mnist_or_sample(path, limit=None):
 
     Falls back only when MNIST is neither on disk nor downloadable, and then says
     so on stderr in a banner; a damaged file is an error, not a reason to fall back.
-    With ``limit``, each split keeps only its first ``limit`` examples.
+    ``path`` ``"sample"`` asks for the sample. With ``limit``, each split keeps
+    only its first ``limit`` examples.
 
     Returns
     -------
     (datasets, name): the three (x, y) pairs of shared variables, and ``"mnist"``
     or ``"mnist-5k-sample"``.
     """
-    try:
-        datasets, name = load_data(path), "mnist"
-    except DownloadError as e:
-        print(f"{e}\n\n{SAMPLE_BANNER}\n", file=sys.stderr, flush=True)
+    if str(path) == "sample":
+        print("data: the 5,000-digit sample; its error rates are not comparable with "
+              "published MNIST results", file=sys.stderr, flush=True)  # fmt: skip
         datasets, name = load_sample(), "mnist-5k-sample"
+    else:
+        try:
+            datasets, name = load_data(path), "mnist"
+        except DownloadError as e:
+            print(f"{e}\n\n{SAMPLE_BANNER}\n", file=sys.stderr, flush=True)
+            datasets, name = load_sample(), "mnist-5k-sample"
     if limit:
         for x, y in datasets:
             x.set_value(x.get_value(borrow=True)[:limit])
@@ -66,12 +80,52 @@ def load_mnist_or_sample(path, limit=None):
 
 
 def run(main, *errors):
-    """Run a script's ``main``; a DataError (or one of ``errors``) ends it with a
-    one-line message instead of a traceback."""
+    """Run a script's ``main``; a DataError, a divergence, a stop on request (or one
+    of ``errors``) ends it with a one-line message instead of a traceback."""
     try:
         main()
-    except (DataError, *errors) as e:
+    except Interrupted as e:
+        print(f"\n{e}: run the same command with --resume to go on", file=sys.stderr)
+        sys.exit(130)  # the shell's code for a run ended by Ctrl-C
+    except (DataError, DivergenceError, *errors) as e:
         sys.exit(f"error: {e}")
+
+
+def start_monitor(args, variables=None, functions=(), dataset=None):
+    """The :class:`dae.training.Monitor` of a script's run, in ``--output``.
+
+    Its config is the parsed arguments that decide the results (not where the
+    data or the output live, nor ``--resume``, ``--quiet`` or ``--device``) and the
+    name of the data set, so a resumed run continues the same computation.
+    """
+    config = settings(args)
+    for key in ("data", "output", "resume", "quiet", "device"):
+        config.pop(key, None)
+    config["dataset"] = dataset
+    checkpoint = args.output / CHECKPOINT
+    if checkpoint.exists() and not args.resume:
+        sys.exit(
+            f"error: {checkpoint} holds an unfinished run: add --resume to go on with it, "
+            "or delete the file to start over"
+        )
+    monitor = Monitor(
+        args.output,
+        variables,
+        functions=functions,
+        config=config,
+        resume=args.resume,
+        progress=False if args.quiet else None,
+    )
+    if monitor.resumed:
+        done = ", ".join(
+            f"{name} epoch {loop['epoch']}"
+            + (f" + {loop['batch']} minibatches" if loop["batch"] else "")
+            for name, loop in monitor.state["phases"].items()
+        )
+        print(f"resuming from {monitor.checkpoint_path}: done {done}", flush=True)
+    elif args.resume:
+        print(f"no checkpoint in {args.output}: starting from the beginning", flush=True)
+    return monitor
 
 
 def require_batches(datasets, batch_size):

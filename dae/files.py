@@ -33,19 +33,26 @@ def write_atomic(path, data):
         raise
 
 
+def save_arrays(path, arrays):
+    """Save a dict of arrays to an ``.npz`` file atomically; ``np.load`` reads it."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    write_atomic(path, buffer.getvalue())
+
+
 def save_params(path, named_params):
     """Save shared variables to an ``.npz`` file, one array per name.
 
     ``named_params`` maps names to shared variables (or arrays); ``np.load(path)``
     gives the arrays back.
     """
-    arrays = {
-        name: p.get_value() if hasattr(p, "get_value") else np.asarray(p)
-        for name, p in named_params.items()
-    }
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    write_atomic(path, buffer.getvalue())
+    save_arrays(
+        path,
+        {
+            name: p.get_value() if hasattr(p, "get_value") else np.asarray(p)
+            for name, p in named_params.items()
+        },
+    )
 
 
 def save_metrics(path, metrics):

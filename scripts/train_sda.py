@@ -5,6 +5,10 @@ Greedy layer-wise pretraining of each denoising autoencoder, then supervised
 fine-tuning of the whole network with patience-based early stopping. Writes the
 filters of every layer, the trained parameters and the metrics to ``--output``.
 
+A checkpoint is written to ``--output`` after every epoch and when Ctrl-C stops
+the run; ``--resume`` continues from it, ending exactly as a run that never
+stopped. ``metrics.jsonl`` logs every epoch (``scripts/plot_metrics.py`` draws it).
+
 Defaults differ from the tutorial (see README): minibatches of 20, a larger
 pretraining rate, learning-rate decay and light dropout in fine-tuning.
     python scripts/train_sda.py --batch-size 1 --pretrain-lr 0.001 \\
@@ -29,6 +33,7 @@ from dae.cli import (
     require_batches,
     run,
     settings,
+    start_monitor,
     unit_fraction,
 )
 from dae.files import save_metrics, save_params
@@ -171,17 +176,6 @@ def main(argv=None):
         pretraining_fns = sda.cached_pretraining_functions(train_x, args.batch_size)
     else:
         pretraining_fns = sda.pretraining_functions(train_x, args.batch_size)
-    pretrain_start = time.perf_counter()
-    pretraining_costs = pretrain(
-        pretraining_fns,
-        n_train_batches,
-        args.pretraining_epochs,
-        args.corruption,
-        args.pretrain_lr,
-        log=log,
-    )
-    pretraining_seconds = time.perf_counter() - pretrain_start
-
     learning_rate = pytensor.shared(np.float32(args.finetune_lr), name="finetune_lr")
     train_fn, valid_score, test_score = sda.build_finetune_functions(
         datasets, args.batch_size, learning_rate, momentum=args.momentum, dropout=args.dropout
@@ -190,17 +184,33 @@ def main(argv=None):
     def decay_learning_rate(epoch):
         learning_rate.set_value(np.float32(args.finetune_lr * args.lr_decay**epoch))
 
-    finetune_start = time.perf_counter()
-    result = early_stopping(
-        train_fn,
-        valid_score,
-        test_score,
-        n_train_batches,
-        args.training_epochs,
-        params=sda.params,
-        after_epoch=decay_learning_rate,
-        log=log,
-    )
+    # Everything training changes; the velocities of momentum are found in train_fn.
+    variables = {**named_params(sda), "finetune_lr": learning_rate, "theano_rng": sda.theano_rng}
+    monitor = start_monitor(args, variables, functions=[train_fn], dataset=dataset_name)
+    with monitor:
+        pretrain_start = time.perf_counter()
+        pretraining_costs = pretrain(
+            pretraining_fns,
+            n_train_batches,
+            args.pretraining_epochs,
+            args.corruption,
+            args.pretrain_lr,
+            log=log,
+            monitor=monitor,
+        )
+        pretraining_seconds = time.perf_counter() - pretrain_start
+        finetune_start = time.perf_counter()
+        result = early_stopping(
+            train_fn,
+            valid_score,
+            test_score,
+            n_train_batches,
+            args.training_epochs,
+            params=sda.params,
+            after_epoch=decay_learning_rate,
+            log=log,
+            monitor=monitor,
+        )
     finetuning_seconds = time.perf_counter() - finetune_start
     total = time.perf_counter() - start
 
@@ -234,8 +244,12 @@ def main(argv=None):
             "total_seconds": round(total, 1),
         },
     )
+    monitor.finish()
     n = len(args.hidden)
-    print(f"wrote filters_layer1..{n}.png, params.npz and metrics.json to {args.output}")
+    print(
+        f"wrote filters_layer1..{n}.png, params.npz, metrics.json and metrics.jsonl "
+        f"to {args.output}"
+    )
     return result
 
 
