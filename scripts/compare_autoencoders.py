@@ -19,10 +19,17 @@ import numpy as np
 import pytensor
 
 import dae
-from dae.cli import add_common_arguments, load_mnist_or_sample, positive_int, require_batches, run
+from dae.cli import (
+    add_common_arguments,
+    load_mnist_or_sample,
+    positive_int,
+    require_batches,
+    run,
+    start_monitor,
+)
 from dae.files import save_metrics, save_table
 from dae.images import save_comparison, save_filters
-from dae.training import pretrain
+from dae.training import train_epochs
 
 VARIANTS = {
     "autoencoder": ({}, 0.0, 0.1),
@@ -78,38 +85,50 @@ def main(argv=None):
 
     rows, sheet = [], [test_rows[shown], noisy[shown]]
     args.output.mkdir(parents=True, exist_ok=True)
-    for name, (options, corruption, lr) in VARIANTS.items():
-        start = time.perf_counter()
-        da = dae.dA(np.random.RandomState(args.seed), n_visible=784, n_hidden=args.hidden,
-                    **options)  # fmt: skip
-        fn = da.pretraining_function(train_x, args.batch_size, corruption_level=corruption)
-        pretrain([fn], n_batches, args.epochs, [corruption], lr, log=lambda line: None)
-        test_codes, clean = codes_and_reconstructions(da, test_rows)
-        _, denoised = codes_and_reconstructions(da, noisy)
-        train_codes, _ = codes_and_reconstructions(da, train_rows)
-        jacobian = pytensor.function([da.x], da.jacobian_norm(da.get_hidden_values(da.x)))
-        row = {
-            "variant": name,
-            "clean error": float(np.mean(np.sum((clean - test_rows) ** 2, axis=1))),
-            "noisy error": float(np.mean(np.sum((denoised - test_rows) ** 2, axis=1))),
-            "mean code": float(test_codes.mean()),
-            "Jacobian norm": float(jacobian(test_rows).mean()),
-            "probe accuracy": linear_probe(
-                train_codes, train_y.get_value(), test_codes, test_y.get_value()
-            ),
-            "seconds": round(time.perf_counter() - start, 1),
-        }
-        rows.append(row)
-        sheet.append(denoised[shown])
-        slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-        save_filters(args.output / f"filters_{slug}.png", da.W)
-        print(" | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row.values()),
-              flush=True)  # fmt: skip
+    das = {
+        name: dae.dA(np.random.RandomState(args.seed), n_visible=784, n_hidden=args.hidden,
+                     **options)
+        for name, (options, _, _) in VARIANTS.items()
+    }  # fmt: skip
+    variables = {}
+    for k, da in enumerate(das.values(), start=1):
+        variables.update({f"variant{k}_{p.name}": p for p in da.params})
+        variables[f"variant{k}_theano_rng"] = da.theano_rng
+    monitor = start_monitor(args, variables, dataset=dataset_name)
+    with monitor:
+        for name, da in das.items():
+            _, corruption, lr = VARIANTS[name]
+            start = time.perf_counter()
+            fn = da.pretraining_function(train_x, args.batch_size, corruption_level=corruption,
+                                         learning_rate=lr)  # fmt: skip
+            train_epochs(fn, n_batches, args.epochs, monitor, phase=name, log=lambda line: None)
+            test_codes, clean = codes_and_reconstructions(da, test_rows)
+            _, denoised = codes_and_reconstructions(da, noisy)
+            train_codes, _ = codes_and_reconstructions(da, train_rows)
+            jacobian = pytensor.function([da.x], da.jacobian_norm(da.get_hidden_values(da.x)))
+            row = {
+                "variant": name,
+                "clean error": float(np.mean(np.sum((clean - test_rows) ** 2, axis=1))),
+                "noisy error": float(np.mean(np.sum((denoised - test_rows) ** 2, axis=1))),
+                "mean code": float(test_codes.mean()),
+                "Jacobian norm": float(jacobian(test_rows).mean()),
+                "probe accuracy": linear_probe(
+                    train_codes, train_y.get_value(), test_codes, test_y.get_value()
+                ),
+                "seconds": round(time.perf_counter() - start, 1),
+            }
+            rows.append(row)
+            sheet.append(denoised[shown])
+            slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+            save_filters(args.output / f"filters_{slug}.png", da.W)
+            print(" | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row.values()),
+                  flush=True)  # fmt: skip
 
     cells = [[f"{v:.3f}" if isinstance(v, float) else v for v in row.values()] for row in rows]
     table = save_table(args.output / "comparison.md", list(rows[0]), cells)
     save_metrics(args.output / "comparison.json", {"dataset": dataset_name, "rows": rows})
     save_comparison(args.output / "sheet.png", *sheet)
+    monitor.finish()
     print(table)
     print(f"wrote comparison.md, comparison.json, sheet.png and the filters to {args.output}")
     return rows

@@ -17,7 +17,14 @@ import numpy as np
 import pytensor
 
 import dae
-from dae.cli import add_common_arguments, load_mnist_or_sample, positive_int, run, settings
+from dae.cli import (
+    add_common_arguments,
+    load_mnist_or_sample,
+    positive_int,
+    run,
+    settings,
+    start_monitor,
+)
 from dae.files import save_metrics, save_table
 from dae.training import pretrain
 
@@ -67,7 +74,14 @@ def main(argv=None):
     sda = new_sda()
     fns = sda.cached_pretraining_functions(train_x, args.batch_size)
     n_batches = len(x) // args.batch_size
-    pretrain(fns, n_batches, args.pretraining_epochs, sda.corruption_levels, 0.1, log=print)
+    # Pretraining is checkpointed; the fine-tuning runs, seconds each, start over.
+    variables = {f"param{k}": p for k, p in enumerate(sda.params)}
+    variables.update({f"b_prime{k}": da.b_prime for k, da in enumerate(sda.dA_layers, start=1)})
+    variables["theano_rng"] = sda.theano_rng
+    monitor = start_monitor(args, variables, dataset=dataset_name)
+    with monitor:
+        pretrain(fns, n_batches, args.pretraining_epochs, sda.corruption_levels, 0.1,
+                 log=print, monitor=monitor)  # fmt: skip
     pretrained = [p.get_value() for p in sda.params]
     print(f"pretrained on {len(x)} unlabelled digits in {time.perf_counter() - start:.0f} s")
 
@@ -93,6 +107,7 @@ def main(argv=None):
     table = save_table(args.output / "few_labels.md", header, cells)
     save_metrics(args.output / "few_labels.json",
                  {"dataset": dataset_name, "rows": rows, "config": settings(args)})  # fmt: skip
+    monitor.finish()
     print(table)
     return rows
 

@@ -8,6 +8,7 @@ filters look like noise themselves; with it they become stroke and blob detector
 
 The options choose another member of the family (see ``dae.dA``), e.g. a sparse
 autoencoder: ``--corruption 0 --sparsity-target 0.05 --sparsity-weight 60``.
+Checkpoints every epoch; ``--resume`` continues a stopped run.
 """
 
 import argparse
@@ -23,10 +24,11 @@ from dae.cli import (
     positive_int,
     require_batches,
     run,
+    start_monitor,
 )
 from dae.images import save_filters
 from dae.models.da import ACTIVATIONS, LOSSES, NOISES
-from dae.training import pretrain
+from dae.training import train_epochs
 
 
 def parse_args(argv=None):
@@ -69,6 +71,8 @@ def parse_args(argv=None):
             p.error(f"--corruption {level}: Gaussian noise needs a sigma of 0 or more")
         if args.noise != "gaussian" and not 0 <= level < 1:
             p.error(f"--corruption {level}: must be in [0, 1) for {args.noise} noise")
+    if len(set(args.corruption)) < len(args.corruption):
+        p.error("--corruption: each level once (each names its own filter image)")
     if args.sparsity_weight and not (args.sparsity_target and 0 < args.sparsity_target < 1):
         p.error("--sparsity-weight needs a --sparsity-target in (0, 1)")
     return args
@@ -76,42 +80,53 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    datasets, _ = load_mnist_or_sample(args.data, args.limit)
+    datasets, dataset_name = load_mnist_or_sample(args.data, args.limit)
     train_x = datasets[0][0]
     require_batches(datasets, args.batch_size)
     n_train_batches = train_x.get_value(borrow=True).shape[0] // args.batch_size
 
+    das = [new_da(args) for _ in args.corruption]
+    variables = {}
+    for k, da in enumerate(das, start=1):
+        variables.update({f"dA{k}_{p.name}": p for p in da.params})
+        variables[f"dA{k}_theano_rng"] = da.theano_rng
+    monitor = start_monitor(args, variables, dataset=dataset_name)
     costs = {}
-    for corruption in args.corruption:
-        rng = np.random.RandomState(args.seed)
-        da = dae.dA(
-            numpy_rng=rng,
-            n_visible=28 * 28,
-            n_hidden=args.hidden,
-            noise=args.noise,
-            loss=args.loss,
-            activation=args.activation,
-            tied=not args.untied,
-            weight_decay=args.weight_decay,
-            sparsity_target=args.sparsity_target,
-            sparsity_weight=args.sparsity_weight,
-            contraction_level=args.contraction,
-        )
-        train = da.pretraining_function(train_x, args.batch_size, corruption_level=corruption)
-        start = time.perf_counter()
-        costs[corruption] = pretrain(
-            [train],
-            n_train_batches,
-            args.epochs,
-            [corruption],
-            args.learning_rate,
-            log=lambda line, c=corruption: print(f"corruption {c:.0%}: {line}", flush=True),
-        )[0]
-        print(f"corruption {corruption:.0%}: trained for {time.perf_counter() - start:.1f} s")
-        path = args.output / f"filters_corruption_{round(100 * corruption)}.png"
-        save_filters(path, da.W)
-        print(f"wrote {path}")
+    with monitor:
+        for da, corruption in zip(das, args.corruption):
+            train = da.pretraining_function(
+                train_x, args.batch_size, corruption_level=corruption,
+                learning_rate=args.learning_rate,
+            )  # fmt: skip
+            start = time.perf_counter()
+            history = train_epochs(
+                train, n_train_batches, args.epochs, monitor,
+                phase=f"corruption {corruption:.0%}", log=lambda line: print(line, flush=True),
+            )  # fmt: skip
+            costs[corruption] = [record["cost"] for record in history]
+            print(f"corruption {corruption:.0%}: {time.perf_counter() - start:.1f} s")
+            path = args.output / f"filters_corruption_{round(100 * corruption)}.png"
+            save_filters(path, da.W)
+            print(f"wrote {path}")
+    monitor.finish()
     return costs
+
+
+def new_da(args):
+    """A dA with the options of the command line, drawn from ``--seed``."""
+    return dae.dA(
+        numpy_rng=np.random.RandomState(args.seed),
+        n_visible=28 * 28,
+        n_hidden=args.hidden,
+        noise=args.noise,
+        loss=args.loss,
+        activation=args.activation,
+        tied=not args.untied,
+        weight_decay=args.weight_decay,
+        sparsity_target=args.sparsity_target,
+        sparsity_weight=args.sparsity_weight,
+        contraction_level=args.contraction,
+    )
 
 
 if __name__ == "__main__":

@@ -5,10 +5,10 @@ Writes to ``--output``: ``samples.png`` (new digits decoded from z ~ N(0, I)),
 ``reconstructions.png`` (test digits above their reconstructions from the mean
 code), ``latent_grid.png`` when the code is 2-D (digits decoded over a grid of z),
 and ``metrics.json`` (negative ELBO, reconstruction and KL term of each epoch).
+Checkpoints every epoch; ``--resume`` continues a stopped run.
 """
 
 import argparse
-import time
 
 import numpy as np
 
@@ -20,10 +20,12 @@ from dae.cli import (
     require_batches,
     run,
     settings,
+    start_monitor,
 )
 from dae.files import save_metrics
 from dae.images import save_comparison, save_digits
 from dae.models.vae import VAE, latent_grid
+from dae.training import train_epochs
 
 
 def parse_args(argv=None):
@@ -48,16 +50,14 @@ def main(argv=None):
     n_batches = train_x.get_value(borrow=True).shape[0] // args.batch_size
     vae = VAE(np.random.RandomState(args.seed), n_hidden=args.hidden, n_latent=args.latent)
     step = vae.training_function(train_x, args.batch_size, args.learning_rate)
-    history, start = [], time.perf_counter()
-    for epoch in range(1, args.epochs + 1):
-        elbo, reconstruction, kl = np.mean([step(i) for i in range(n_batches)], axis=0)
-        history.append({"epoch": epoch, "negative_elbo": float(elbo),
-                        "reconstruction": float(reconstruction), "kl": float(kl)})  # fmt: skip
-        print(
-            f"epoch {epoch}, -ELBO {elbo:.2f} = reconstruction {reconstruction:.2f} "
-            f"+ KL {kl:.2f} ({time.perf_counter() - start:.0f} s)",
-            flush=True,
-        )
+    monitor = start_monitor(args, {"theano_rng": vae.theano_rng}, functions=[step],
+                            dataset=dataset_name)  # fmt: skip
+    with monitor:
+        history = train_epochs(
+            step, n_batches, args.epochs, monitor,
+            names=("negative_elbo", "reconstruction", "kl"),
+            log=lambda line: print(line, flush=True),
+        )  # fmt: skip
 
     out = args.output
     out.mkdir(parents=True, exist_ok=True)
@@ -71,7 +71,8 @@ def main(argv=None):
         out / "metrics.json",
         {"dataset": dataset_name, "config": settings(args), "history": history},
     )
-    print(f"wrote the pictures and metrics.json to {out}")
+    monitor.finish()
+    print(f"wrote the pictures, metrics.json and metrics.jsonl to {out}")
     return history
 
 

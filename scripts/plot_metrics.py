@@ -1,0 +1,125 @@
+#!/usr/bin/env python
+"""Draw the learning curves of a training run from its ``metrics.jsonl``.
+
+Every training script logs one JSON line per epoch. This draws, against the
+epoch: the cost of each unsupervised phase (one line per pretraining layer, or
+per dA); the fine-tuning cost; and the validation and test error rates.
+
+    python scripts/plot_metrics.py runs/sda            # writes runs/sda/learning_curves.png
+    python scripts/plot_metrics.py runs/sda/metrics.jsonl --output curves.png
+
+Needs matplotlib (``pip install "dae[plot]"``).
+"""
+
+import argparse
+import io
+import json
+import sys
+from pathlib import Path
+
+from dae.files import write_atomic
+from dae.training import METRICS
+
+
+class MetricsError(ValueError):
+    """The metrics file is missing or not what a training script writes."""
+
+
+def read_metrics(path):
+    """The records of a ``metrics.jsonl`` file (or of the one in folder ``path``)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / METRICS
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise MetricsError(f"{path}: cannot read ({e})") from e
+    records = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise MetricsError(f"{path}, line {number}: not JSON ({e})") from e
+        if not (isinstance(record, dict) and "phase" in record and "epoch" in record):
+            raise MetricsError(f"{path}, line {number}: a record needs a phase and an epoch")
+        records.append(record)
+    if not records:
+        raise MetricsError(f"{path}: no records")
+    return records
+
+
+def curves(records):
+    """Group the records into panels: ``{panel title: {line label: (epochs, values)}}``."""
+    panels = {"unsupervised cost": {}, "fine-tuning cost": {}, "error rate (%)": {}}
+    for record in records:
+        phase, epoch = record["phase"], record["epoch"]
+        supervised = "validation_error" in record
+        for key, value in record.items():
+            if key in ("phase", "epoch", "seconds", "best_validation_error"):
+                continue
+            if not isinstance(value, (int, float)):
+                continue
+            if key.endswith("_error"):
+                panel, label, value = "error rate (%)", key.replace("_", " "), 100 * value
+            elif supervised:
+                panel, label = "fine-tuning cost", phase
+            else:
+                panel, label = "unsupervised cost", phase if key == "cost" else f"{phase}: {key}"
+            epochs, values = panels[panel].setdefault(label, ([], []))
+            epochs.append(epoch)
+            values.append(value)
+    return {title: lines for title, lines in panels.items() if lines}
+
+
+def plot(records, path):
+    """Draw the learning curves of ``records`` into the PNG file ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no window
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    panels = curves(records)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    for ax, (title, lines) in zip(axes[0], panels.items()):
+        for label, (epochs, values) in lines.items():
+            ax.plot(epochs, values, marker="." if len(epochs) < 30 else None, label=label)
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    write_atomic(path, buffer.getvalue())
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("metrics", type=Path, help="metrics.jsonl, or the run folder holding it")
+    p.add_argument(
+        "--output", type=Path, help="PNG to write (default: learning_curves.png beside the log)"
+    )
+    args = p.parse_args(argv)
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        sys.exit('error: plotting needs matplotlib: pip install "dae[plot]"')
+    try:
+        records = read_metrics(args.metrics)
+    except MetricsError as e:
+        sys.exit(f"error: {e}")
+    folder = args.metrics if args.metrics.is_dir() else args.metrics.parent
+    output = args.output or folder / "learning_curves.png"
+    plot(records, output)
+    print(f"wrote {output}")
+
+
+if __name__ == "__main__":
+    main()
