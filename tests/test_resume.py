@@ -1,0 +1,186 @@
+"""Stopping and resuming the training scripts: killed, interrupted, diverged, rerun."""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+from test_scripts import ROOT, SCRIPTS, run_script
+
+# A small SdA on the embedded sample (no MNIST needed): 4 + 4 pretraining epochs,
+# 6 fine-tuning epochs with dropout and momentum, so velocities and generator
+# states must be restored too.
+SDA = ["--data", "sample", "--hidden", 200, 200, "--corruption", 0.1, 0.2,
+       "--pretraining-epochs", 4, "--training-epochs", 6, "--momentum", 0.5, "--quiet"]  # fmt: skip
+
+
+def start(script, *args):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, str(SCRIPTS / script), *map(str, args)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+
+
+def records(folder):
+    """The metrics log without its wall-clock times."""
+    lines = (folder / "metrics.jsonl").read_text().splitlines()
+    return [{k: v for k, v in json.loads(line).items() if k != "seconds"} for line in lines]
+
+
+def assert_same_run(a, b):
+    with np.load(a / "params.npz") as pa, np.load(b / "params.npz") as pb:
+        assert pa.files == pb.files
+        for name in pa.files:
+            np.testing.assert_array_equal(pa[name], pb[name], err_msg=name)
+    assert records(a) == records(b)
+    ma, mb = (json.loads((f / "metrics.json").read_text()) for f in (a, b))
+    assert ma["pretraining"]["cost"] == mb["pretraining"]["cost"]
+    for key in ("best_validation_error", "test_error", "best_epoch", "epochs"):
+        assert ma["finetuning"][key] == mb["finetuning"][key]
+
+
+def test_killed_at_random_points_then_resumed_ends_bit_identical(tmp_path):
+    reference = tmp_path / "reference"
+    result = run_script("train_sda.py", *SDA, "--output", reference)
+    assert result.returncode == 0, result.stderr
+    n_epochs = len(records(reference))
+    assert n_epochs == 4 + 4 + 6
+    assert not (reference / "checkpoint.npz").exists()  # removed once the run is done
+
+    seed = random.randrange(2**32)
+    rng = random.Random(seed)
+    epoch_seconds = json.loads((reference / "metrics.jsonl").read_text().splitlines()[-1])
+    epoch_seconds = epoch_seconds["seconds"] / n_epochs
+    # Kill once while starting up, then after a random number of finished epochs
+    # plus a random part of the next one: mid-epoch, mid-checkpoint, between.
+    targets = sorted(rng.sample(range(1, n_epochs), 4))
+    out = tmp_path / "killed"
+    log = out / "metrics.jsonl"
+    kills = []
+    for target in [0, *targets]:
+        process = start("train_sda.py", *SDA, "--output", out, "--resume")
+        deadline = time.monotonic() + 300
+        while (log.exists() and len(log.read_text().splitlines())) < target:
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0, 1.5 * epoch_seconds) if target else rng.uniform(0, 2))
+        process.send_signal(signal.SIGKILL)
+        process.communicate()
+        done = len(log.read_text().splitlines()) if log.exists() else 0
+        kills.append((target, done, process.returncode))
+    assert sum(done > 0 and code == -signal.SIGKILL for _, done, code in kills) >= 3, kills
+
+    result = run_script("train_sda.py", *SDA, "--output", out, "--resume")
+    assert result.returncode == 0, (seed, kills, result.stderr)
+    assert "resuming from" in result.stdout
+    assert_same_run(reference, out)
+
+
+def test_ctrl_c_saves_and_exits_cleanly_then_resume_ends_identical(tmp_path):
+    reference, out = tmp_path / "reference", tmp_path / "interrupted"
+    assert run_script("train_sda.py", *SDA, "--output", reference).returncode == 0
+    process = start("train_sda.py", *SDA, "--output", out)
+    log = out / "metrics.jsonl"
+    while not (log.exists() and len(log.read_text().splitlines()) >= 6):
+        assert process.poll() is None, process.communicate()[1]
+        time.sleep(0.005)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "saved in" in stderr and "--resume" in stderr
+    assert (out / "checkpoint.npz").exists() and not (out / "params.npz").exists()
+
+    again = run_script("train_sda.py", *SDA, "--output", out)
+    assert again.returncode != 0 and "--resume" in again.stderr  # nothing overwritten
+    resumed = run_script("train_sda.py", *SDA, "--output", out, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert_same_run(reference, out)
+
+
+def test_the_same_seed_gives_bit_identical_runs(tmp_path):
+    for name in ("a", "b"):
+        assert run_script("train_sda.py", *SDA, "--output", tmp_path / name).returncode == 0
+    assert_same_run(tmp_path / "a", tmp_path / "b")
+    other = run_script("train_sda.py", *SDA, "--output", tmp_path / "c", "--seed", 1)
+    assert records(tmp_path / "c") != records(tmp_path / "a"), other.stderr
+
+
+@pytest.mark.parametrize(
+    "script, args",
+    [
+        ("train_da.py", ["--hidden", 100, "--epochs", 6]),
+        ("train_vae.py", ["--hidden", 100, "--epochs", 6]),
+    ],
+)
+def test_other_scripts_resume_where_they_stopped(tmp_path, script, args):
+    common = ["--data", "sample", "--quiet", *args]
+    assert run_script(script, *common, "--output", tmp_path / "reference").returncode == 0
+    out = tmp_path / "interrupted"
+    process = start(script, *common, "--output", out)
+    log = out / "metrics.jsonl"
+    while not (log.exists() and len(log.read_text().splitlines()) >= 3):
+        assert process.poll() is None, process.communicate()[1]
+        time.sleep(0.005)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    resumed = run_script(script, *common, "--output", out, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert records(out) == records(tmp_path / "reference")
+
+
+def test_resume_under_other_settings_is_refused(tmp_path):
+    out = tmp_path / "run"
+    process = start("train_sda.py", *SDA, "--output", out)
+    while not (out / "checkpoint.npz").exists():
+        assert process.poll() is None, process.communicate()[1]
+        time.sleep(0.005)
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=120)
+    result = run_script("train_sda.py", *SDA, "--output", out, "--resume", "--finetune-lr", 0.5)
+    assert result.returncode == 1
+    assert "other settings (finetune_lr)" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_divergence_stops_with_the_phase_and_epoch(tmp_path):
+    # A linear autoencoder at a far too large learning rate blows up at once.
+    result = run_script(
+        "train_da.py", "--data", "sample", "--output", tmp_path / "da", "--quiet",
+        "--activation", "linear", "--loss", "squared_error", "--corruption", 0,
+        "--learning-rate", 10, "--hidden", 20,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "error: corruption 0%, epoch 1, minibatch" in result.stderr
+    assert "the cost is" in result.stderr and "dA1_W" in result.stderr
+
+
+def test_plot_metrics_draws_the_learning_curves(tmp_path):
+    out = tmp_path / "run"
+    assert run_script("train_sda.py", *SDA, "--output", out).returncode == 0
+    result = run_script("plot_metrics.py", out)
+    assert result.returncode == 0, result.stderr
+    with Image.open(out / "learning_curves.png") as image:
+        assert image.format == "PNG" and image.size == (1500, 400)  # three panels
+        pixels = np.asarray(image.convert("L"))
+    assert pixels.min() < 100 and pixels.max() > 200  # drawn, not blank
+
+
+def test_plot_metrics_names_a_bad_line(tmp_path):
+    log = tmp_path / "metrics.jsonl"
+    log.write_text('{"phase": "training", "epoch": 1, "cost": 2.0}\n{"phase": \n')
+    result = run_script("plot_metrics.py", log)
+    assert result.returncode == 1
+    assert f"{log}, line 2: not JSON" in result.stderr
+    assert not (tmp_path / "learning_curves.png").exists()
+    missing = run_script("plot_metrics.py", tmp_path / "nothing")
+    assert missing.returncode == 1 and "nothing" in missing.stderr
