@@ -75,9 +75,7 @@ def main(argv=None):
     fns = sda.cached_pretraining_functions(train_x, args.batch_size)
     n_batches = len(x) // args.batch_size
     # Pretraining is checkpointed; the fine-tuning runs, seconds each, start over.
-    variables = {f"param{k}": p for k, p in enumerate(sda.params)}
-    variables.update({f"b_prime{k}": da.b_prime for k, da in enumerate(sda.dA_layers, start=1)})
-    variables["theano_rng"] = sda.theano_rng
+    variables = {**sda.named_params(), "theano_rng": sda.theano_rng}
     monitor = start_monitor(args, variables, dataset=dataset_name)
     with monitor:
         pretrain(fns, n_batches, args.pretraining_epochs, sda.corruption_levels, 0.1,

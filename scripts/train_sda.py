@@ -136,15 +136,6 @@ def parse_args(argv=None):
     return args
 
 
-def named_params(sda):
-    """The SdA's parameters by name: W1, b1, b_prime1, ..., W_out, b_out."""
-    named = {}
-    for i, (layer, da) in enumerate(zip(sda.sigmoid_layers, sda.dA_layers), start=1):
-        named.update({f"W{i}": layer.W, f"b{i}": layer.b, f"b_prime{i}": da.b_prime})
-    named.update({"W_out": sda.logLayer.W, "b_out": sda.logLayer.b})
-    return named
-
-
 def main(argv=None):
     args = parse_args(argv)
     start = time.perf_counter()
@@ -185,7 +176,7 @@ def main(argv=None):
         learning_rate.set_value(np.float32(args.finetune_lr * args.lr_decay**epoch))
 
     # Everything training changes; the velocities of momentum are found in train_fn.
-    variables = {**named_params(sda), "finetune_lr": learning_rate, "theano_rng": sda.theano_rng}
+    variables = {**sda.named_params(), "finetune_lr": learning_rate, "theano_rng": sda.theano_rng}
     monitor = start_monitor(args, variables, functions=[train_fn], dataset=dataset_name)
     with monitor:
         pretrain_start = time.perf_counter()
@@ -231,7 +222,7 @@ def main(argv=None):
     for k, layer in enumerate(sda.sigmoid_layers, start=1):
         projection = projection @ layer.W.get_value()
         save_filters(args.output / f"filters_layer{k}.png", projection)
-    save_params(args.output / "params.npz", named_params(sda))
+    save_params(args.output / "params.npz", sda.named_params())
     save_metrics(
         args.output / "metrics.json",
         {

@@ -1,1 +1,5 @@
-"""The tutorial models, one short file each."""
+"""The tutorial models, one short file each, and :func:`load` for any saved one."""
+
+from dae.models.persistence import load
+
+__all__ = ["load"]

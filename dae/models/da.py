@@ -41,23 +41,33 @@ A linear code with squared error and no noise is the linear autoencoder, whose
 weights span the principal subspace of the data (Baldi and Hornik, 1989).
 """
 
+from functools import partial
+
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
+from pytensor.graph.basic import Variable
 from pytensor.tensor.math import sigmoid, softplus
 
 from dae.backend import function
-from dae.functions import minibatch, random_seed, with_keyword_defaults
-from dae.models.mlp import elu, initial_weights, relu
+from dae.data import check_data
+from dae.functions import (
+    check_batch_size,
+    check_sizes,
+    minibatch,
+    random_seed,
+    with_keyword_defaults,
+)
+from dae.models.mlp import ACTIVATIONS, initial_weights
+from dae.models.persistence import Persistent
 from dae.random import dropout, standard_normal, unit_uniform
 from dae.updates import rng_updates, sgd
 
-ACTIVATIONS = {"sigmoid": sigmoid, "tanh": pt.tanh, "relu": relu, "elu": elu, "linear": None}
 NOISES = ("masking", "dropout", "salt_and_pepper", "gaussian")
 LOSSES = ("cross_entropy", "squared_error")
 
 
-class dA:
+class dA(Persistent):
     """Denoising autoencoder with tied weights, masking noise and cross-entropy loss.
 
     Parameters
@@ -110,10 +120,7 @@ class dA:
         contraction_level=0.0,
     ):
         floatX = pytensor.config.floatX
-        if n_visible <= 0 or n_hidden <= 0:
-            raise ValueError(
-                f"layer sizes must be positive, got n_visible={n_visible}, n_hidden={n_hidden}"
-            )
+        check_sizes(n_visible=n_visible, n_hidden=n_hidden)
         for name, value, allowed in [
             ("noise", noise, NOISES),
             ("loss", loss, LOSSES),
@@ -162,6 +169,28 @@ class dA:
             W_prime = initial_weights(numpy_rng, n_hidden, n_visible, ACTIVATIONS[activation])
             self.W_prime = pytensor.shared(W_prime, name="W_prime", borrow=True)
             self.params.append(self.W_prime)
+
+    def config(self):
+        """The constructor arguments that rebuild the dA (all but the shared variables)."""
+        return {
+            "n_visible": self.n_visible,
+            "n_hidden": self.n_hidden,
+            "noise": self.noise,
+            "loss": self.loss,
+            "activation": self.activation,
+            "tied": self.tied,
+            "weight_decay": self.weight_decay,
+            "sparsity_target": self.sparsity_target,
+            "sparsity_weight": self.sparsity_weight,
+            "contraction_level": self.contraction_level,
+        }
+
+    def named_params(self):
+        """``W``, ``b``, ``b_prime`` and, untied, ``W_prime``, by name."""
+        named = {"W": self.W, "b": self.b, "b_prime": self.b_prime}
+        if not self.tied:
+            named["W_prime"] = self.W_prime
+        return named
 
     def get_corrupted_input(self, input, corruption_level):
         """``input`` corrupted by the dA's noise at ``corruption_level``.
@@ -253,14 +282,22 @@ class dA:
         }[self.activation]()
         return pt.dot(pt.sqr(slope), pt.sum(pt.sqr(self.W), axis=0))
 
-    def check_corruption_level(self, level):
-        """Refuse a number that is no corruption level for this dA's noise."""
-        if not isinstance(level, (int, float)):
-            return  # symbolic: checked, if at all, by whoever supplies the value
+    def check_corruption_level(self, level, name="corruption_level"):
+        """Refuse a value that is no corruption level for this dA's noise.
+
+        A symbolic level is left to whoever supplies its value; ``name`` is what
+        to call the value in the message.
+        """
+        if isinstance(level, Variable):
+            return
+        try:
+            level = float(level)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a number, got {level!r}") from None
         if self.noise == "gaussian" and not level >= 0:
-            raise ValueError(f"Gaussian noise needs sigma >= 0, got {level}")
+            raise ValueError(f"{name}: Gaussian noise needs sigma >= 0, got {level}")
         if self.noise != "gaussian" and not 0 <= level < 1:
-            raise ValueError(f"corruption_level must be in [0, 1), got {level}")
+            raise ValueError(f"{name} must be in [0, 1), got {level}")
 
     def get_cost_updates(self, corruption_level, learning_rate):
         """The cost of one SGD step and the updates that take it.
@@ -288,11 +325,23 @@ class dA:
 
         Returns ``fn(index, corruption=corruption_level, lr=learning_rate)``, which
         takes the step and returns the minibatch's mean reconstruction cost; the
-        keyword values given here are its defaults. ``x`` is the variable that the
-        minibatch replaces: the dA's own input by default, the network's input when
-        the dA sits on top of other layers.
+        keyword values given here are its defaults, and a ``corruption`` given at
+        call time is checked like them. ``x`` is the variable that the minibatch
+        replaces: the dA's own input by default, the network's input when the dA
+        sits on top of other layers.
+
+        Raises ValueError for a ``batch_size`` outside 1 to the rows of
+        ``train_set_x`` or a bad corruption level, and DataError when, for the
+        dA's own input, ``train_set_x`` does not have ``n_visible`` columns of
+        finite values, in [0, 1] for the cross-entropy loss.
         """
         self.check_corruption_level(corruption_level)
+        check_batch_size(batch_size, {"train_set_x": train_set_x})
+        if x is None:
+            unit_interval = self.loss == "cross_entropy"  # squared error takes any values
+            check_data(
+                train_set_x, n_ins=self.n_visible, unit_interval=unit_interval, source="train_set_x"
+            )
         floatX = pytensor.config.floatX
         index = pt.lscalar("index")
         corruption = pt.scalar("corruption", dtype=floatX)
@@ -304,4 +353,7 @@ class dA:
             updates=updates,
             givens={self.x if x is None else x: minibatch(train_set_x, index, batch_size)},
         )
-        return with_keyword_defaults(fn, corruption=corruption_level, lr=learning_rate)
+        check = partial(self.check_corruption_level, name="corruption")
+        return with_keyword_defaults(
+            fn, checks={"corruption": check}, corruption=corruption_level, lr=learning_rate
+        )

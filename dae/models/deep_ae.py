@@ -20,13 +20,14 @@ import pytensor.tensor as pt
 from pytensor.tensor.math import softplus
 
 from dae.backend import function
-from dae.functions import minibatch
-from dae.models.da import ACTIVATIONS
-from dae.models.mlp import HiddenLayer
+from dae.data import check_data
+from dae.functions import check_batch_size, check_sizes, minibatch
+from dae.models.mlp import ACTIVATIONS, HiddenLayer
+from dae.models.persistence import Persistent
 from dae.updates import sgd
 
 
-class DeepAutoencoder:
+class DeepAutoencoder(Persistent):
     """Encoder stack with a mirrored decoder.
 
     Parameters
@@ -40,6 +41,7 @@ class DeepAutoencoder:
     encoder_params : optional ``[(W_1, b_1), ...]`` shared variables to use in the
         encoder; ``decoder_biases`` optional shared biases, one per decoder layer,
         ordered from the code to the output.
+    input : symbolic input matrix; a new ``pt.matrix`` if None.
     """
 
     def __init__(
@@ -54,13 +56,15 @@ class DeepAutoencoder:
         input=None,
     ):
         sizes = list(layer_sizes)
-        if len(sizes) < 2 or min(sizes) <= 0:
+        if len(sizes) < 2:
             raise ValueError(f"layer_sizes needs two or more positive sizes, got {sizes}")
+        check_sizes(layer_sizes=sizes)
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}, got {activation!r}")
         f = ACTIVATIONS[activation]
         floatX = pytensor.config.floatX
         self.x = pt.matrix("x") if input is None else input
+        self.layer_sizes, self.tied, self.activation = sizes, tied, activation
         self.weight_decay = weight_decay
         self.encoder, self.decoder = [], []
         h = self.x
@@ -87,6 +91,29 @@ class DeepAutoencoder:
         for layer in self.decoder:
             self.params += [layer.b] if tied else layer.params
         self.weights = [p for p in self.params if p.get_value(borrow=True).ndim == 2]
+
+    def config(self):
+        """The constructor arguments that rebuild the autoencoder (not the sharing
+        of :meth:`from_sda`: a rebuilt one has weights of its own)."""
+        return {
+            "layer_sizes": list(self.layer_sizes),
+            "tied": self.tied,
+            "activation": self.activation,
+            "weight_decay": self.weight_decay,
+        }
+
+    def named_params(self):
+        """The encoder's ``W1, b1, W2, b2, ...``, then, from the code down, the
+        ``b_prime<i>`` (and, untied, ``W_prime<i>``) of the decoder layer that
+        mirrors encoder layer ``i``."""
+        named = {}
+        for i, layer in enumerate(self.encoder, start=1):
+            named.update({f"W{i}": layer.W, f"b{i}": layer.b})
+        for i, layer in zip(range(len(self.decoder), 0, -1), self.decoder):
+            if not self.tied:
+                named[f"W_prime{i}"] = layer.W
+            named[f"b_prime{i}"] = layer.b
+        return named
 
     @classmethod
     def from_sda(cls, sda, tied=True, numpy_rng=None, **kwargs):
@@ -122,7 +149,14 @@ class DeepAutoencoder:
         return cost, sgd(cost, self.params, learning_rate)
 
     def training_function(self, train_set_x, batch_size, learning_rate):
-        """Compile ``fn(index)``: one SGD step on minibatch ``index``, returning its cost."""
+        """Compile ``fn(index)``: one SGD step on minibatch ``index``, returning its cost.
+
+        Raises ValueError for a ``batch_size`` outside 1 to the rows of
+        ``train_set_x``, and DataError unless it has ``layer_sizes[0]`` columns of
+        values in [0, 1].
+        """
+        check_batch_size(batch_size, {"train_set_x": train_set_x})
+        check_data(train_set_x, n_ins=self.layer_sizes[0], source="train_set_x")
         index = pt.lscalar("index")
         cost, updates = self.get_cost_updates(learning_rate)
         return function([index], cost, updates=updates,

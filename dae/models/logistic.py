@@ -14,8 +14,11 @@ import pytensor
 import pytensor.tensor as pt
 from pytensor.tensor.special import log_softmax, softmax
 
+from dae.functions import check_sizes
+from dae.models.persistence import Persistent
 
-class LogisticRegression:
+
+class LogisticRegression(Persistent):
     """Softmax classifier on a symbolic ``input`` of shape (batch, n_in).
 
     Parameters
@@ -34,6 +37,8 @@ class LogisticRegression:
 
     def __init__(self, input, n_in, n_out, W=None, b=None):
         floatX = pytensor.config.floatX
+        check_sizes(n_in=n_in, n_out=n_out)
+        self.n_in, self.n_out = n_in, n_out
         if W is None:
             W = pytensor.shared(np.zeros((n_in, n_out), dtype=floatX), name="W", borrow=True)
         if b is None:
@@ -45,6 +50,19 @@ class LogisticRegression:
         self.y_pred = pt.argmax(self.p_y_given_x, axis=1)
         self.params = [self.W, self.b]
         self.input = input
+
+    def config(self):
+        """The constructor arguments that rebuild the classifier."""
+        return {"n_in": self.n_in, "n_out": self.n_out}
+
+    def named_params(self):
+        """``{"W": W, "b": b}``."""
+        return {"W": self.W, "b": self.b}
+
+    @classmethod
+    def from_config(cls, config, input=None):
+        """A new classifier from :meth:`config`, on ``input`` or a new matrix."""
+        return cls(pt.matrix("x") if input is None else input, **config)
 
     def negative_log_likelihood(self, y):
         """Mean negative log-likelihood of the integer labels ``y`` (a vector)."""

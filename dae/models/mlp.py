@@ -12,6 +12,9 @@ import pytensor
 import pytensor.tensor as pt
 from pytensor.tensor.math import sigmoid
 
+from dae.functions import check_sizes
+from dae.models.persistence import Persistent
+
 
 def relu(x):
     """Rectified linear unit: max(x, 0)."""
@@ -21,6 +24,10 @@ def relu(x):
 def elu(x):
     """Exponential linear unit (Clevert et al., 2016): x if x > 0, else exp(x) - 1."""
     return pt.switch(x > 0, x, pt.expm1(x))
+
+
+# The nonlinearities by name: how a model's options and saved files refer to them.
+ACTIVATIONS = {"sigmoid": sigmoid, "tanh": pt.tanh, "relu": relu, "elu": elu, "linear": None}
 
 
 def initial_weights(rng, n_in, n_out, activation=pt.tanh):
@@ -39,7 +46,7 @@ def initial_weights(rng, n_in, n_out, activation=pt.tanh):
     return np.asarray(W, dtype=pytensor.config.floatX)
 
 
-class HiddenLayer:
+class HiddenLayer(Persistent):
     """Fully connected layer with ``output = activation(dot(input, W) + b)``.
 
     Parameters
@@ -48,13 +55,13 @@ class HiddenLayer:
     input : symbolic matrix, one example per row.
     n_in, n_out : number of input and output units.
     W, b : optional shared variables to use instead of new ones (weight sharing).
-    activation : elementwise nonlinearity, or None for a linear layer.
+    activation : elementwise nonlinearity, or None for a linear layer; a layer
+        can be saved when it is one of :data:`ACTIVATIONS`.
     """
 
     def __init__(self, rng, input, n_in, n_out, W=None, b=None, activation=pt.tanh):
         floatX = pytensor.config.floatX
-        if n_in <= 0 or n_out <= 0:
-            raise ValueError(f"layer sizes must be positive, got n_in={n_in}, n_out={n_out}")
+        check_sizes(n_in=n_in, n_out=n_out)
         if W is None:
             W = pytensor.shared(
                 initial_weights(rng, n_in, n_out, activation), name="W", borrow=True
@@ -62,8 +69,33 @@ class HiddenLayer:
         if b is None:
             b = pytensor.shared(np.zeros((n_out,), dtype=floatX), name="b", borrow=True)
         self.input = input
+        self.n_in, self.n_out, self.activation = n_in, n_out, activation
         self.W = W
         self.b = b
         lin_output = pt.dot(input, self.W) + self.b
         self.output = lin_output if activation is None else activation(lin_output)
         self.params = [self.W, self.b]
+
+    def config(self):
+        """The constructor arguments that rebuild the layer, the activation by name."""
+        names = [name for name, f in ACTIVATIONS.items() if f is self.activation]
+        if not names:
+            raise ValueError(
+                f"activation {self.activation!r} has no name; a layer can be saved or "
+                f"pickled with one of {tuple(ACTIVATIONS)} only"
+            )
+        return {"n_in": self.n_in, "n_out": self.n_out, "activation": names[0]}
+
+    def named_params(self):
+        """``{"W": W, "b": b}``."""
+        return {"W": self.W, "b": self.b}
+
+    @classmethod
+    def from_config(cls, config, input=None):
+        """A new layer from :meth:`config`, on ``input`` or a new matrix."""
+        config = dict(config)
+        activation = config.pop("activation", None)
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}, got {activation!r}")
+        x = pt.matrix("x") if input is None else input
+        return cls(np.random.RandomState(0), x, activation=ACTIVATIONS[activation], **config)

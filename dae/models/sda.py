@@ -20,16 +20,18 @@ import pytensor.tensor as pt
 from pytensor.tensor.math import sigmoid
 
 from dae.backend import function
-from dae.functions import minibatch, random_seed
+from dae.data import check_data
+from dae.functions import check_batch_size, check_sizes, minibatch, random_seed
 from dae.models.da import dA
 from dae.models.logistic import LogisticRegression
 from dae.models.mlp import HiddenLayer
+from dae.models.persistence import Persistent
 from dae.random import dropout as apply_dropout
 from dae.updates import momentum as apply_momentum
 from dae.updates import sgd
 
 
-class SdA:
+class SdA(Persistent):
     """Stacked denoising autoencoder for classification.
 
     Parameters
@@ -41,6 +43,7 @@ class SdA:
     hidden_layers_sizes : sizes of the hidden layers, at least one.
     n_outs : number of classes.
     corruption_levels : one masking level per layer, each in [0, 1).
+    input : symbolic input matrix; a new ``pt.matrix`` if None.
 
     Attributes
     ----------
@@ -61,10 +64,12 @@ class SdA:
         hidden_layers_sizes=(500, 500),
         n_outs=10,
         corruption_levels=(0.1, 0.1),
+        input=None,
     ):
         hidden_layers_sizes = list(hidden_layers_sizes)
         if not hidden_layers_sizes:
             raise ValueError("hidden_layers_sizes must name at least one layer")
+        check_sizes(n_ins=n_ins, n_outs=n_outs, hidden_layers_sizes=hidden_layers_sizes)
         _check_fractions(
             "corruption_levels", corruption_levels, len(hidden_layers_sizes), "hidden layers"
         )
@@ -72,12 +77,13 @@ class SdA:
             theano_rng = pt.random.shared_rng(seed=random_seed(numpy_rng))
 
         self.theano_rng = theano_rng
+        self.n_ins, self.hidden_layers_sizes, self.n_outs = n_ins, hidden_layers_sizes, n_outs
         self.n_layers = len(hidden_layers_sizes)
         self.corruption_levels = list(corruption_levels)
         self.sigmoid_layers = []
         self.dA_layers = []
         self.params = []
-        self.x = pt.matrix("x")
+        self.x = pt.matrix("x") if input is None else input
         self.y = pt.ivector("y")
 
         sizes = [n_ins] + hidden_layers_sizes
@@ -111,6 +117,30 @@ class SdA:
         self.finetune_cost = self.logLayer.negative_log_likelihood(self.y)
         self.errors = self.logLayer.errors(self.y)
 
+    def config(self):
+        """The constructor arguments that rebuild the SdA."""
+        return {
+            "n_ins": self.n_ins,
+            "hidden_layers_sizes": list(self.hidden_layers_sizes),
+            "n_outs": self.n_outs,
+            "corruption_levels": list(self.corruption_levels),
+        }
+
+    def named_params(self):
+        """``W1, b1, b_prime1, ..., W_out, b_out``: each layer's weights and biases
+        (shared by the layer and its dA, so named once) and its dA's visible biases,
+        then the logistic regression's."""
+        named = {}
+        for i, (layer, da) in enumerate(zip(self.sigmoid_layers, self.dA_layers), start=1):
+            named.update({f"W{i}": layer.W, f"b{i}": layer.b, f"b_prime{i}": da.b_prime})
+        named.update({"W_out": self.logLayer.W, "b_out": self.logLayer.b})
+        return named
+
+    def _check_training_set(self, train_set_x, batch_size):
+        """Refuse a batch size or pretraining data the SdA cannot use."""
+        check_batch_size(batch_size, {"train_set_x": train_set_x})
+        check_data(train_set_x, n_ins=self.n_ins, source="train_set_x")
+
     def pretraining_functions(self, train_set_x, batch_size):
         """One compiled SGD step per layer, on minibatch ``index`` of ``train_set_x``.
 
@@ -119,7 +149,12 @@ class SdA:
         layer's level from the constructor and ``lr`` to 0.1. Layer ``i``'s step
         runs ``x`` through the layers below it on every call;
         :meth:`cached_pretraining_functions` does not.
+
+        Raises ValueError for a ``batch_size`` outside 1 to the rows of
+        ``train_set_x``, and DataError unless ``train_set_x`` has ``n_ins``
+        columns of values in [0, 1].
         """
+        self._check_training_set(train_set_x, batch_size)
         return [
             da.pretraining_function(train_set_x, batch_size, corruption_level=level, x=self.x)
             for da, level in zip(self.dA_layers, self.corruption_levels)
@@ -136,8 +171,13 @@ class SdA:
 
         A generator: layer ``i``'s function is compiled, and its inputs computed,
         when it is asked for, so train each layer before asking for the next, as
-        :func:`dae.training.pretrain` does.
+        :func:`dae.training.pretrain` does. The arguments are checked at once, as
+        by :meth:`pretraining_functions`.
         """
+        self._check_training_set(train_set_x, batch_size)
+        return self._cached_pretraining_functions(train_set_x, batch_size)
+
+    def _cached_pretraining_functions(self, train_set_x, batch_size):
         layer_x = train_set_x
         for i, (da, level) in enumerate(zip(self.dA_layers, self.corruption_levels)):
             if i > 0:
@@ -194,8 +234,18 @@ class SdA:
         (train_fn, valid_score, test_score): ``train_fn(index)`` takes one SGD step
         on training minibatch ``index`` and returns its cost; the scores return the
         list of error rates of all validation or test minibatches.
+
+        Raises
+        ------
+        ValueError for a ``batch_size`` outside 1 to the rows of each set;
+        DataError, naming the set, unless its examples have ``n_ins`` values in
+        [0, 1] and its labels lie in 0..n_outs-1.
         """
         (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = datasets
+        sets = {"the training set": train_x, "the validation set": valid_x, "the test set": test_x}
+        check_batch_size(batch_size, sets)
+        for (name, x), y in zip(sets.items(), (train_y, valid_y, test_y)):
+            check_data(x, y, n_ins=self.n_ins, n_outs=self.n_outs, source=name)
         index = pt.lscalar("index")
         cost, rng_update = self.finetune_cost, {}
         if dropout is not None:

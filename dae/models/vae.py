@@ -24,13 +24,15 @@ from pytensor.graph.replace import clone_replace
 from pytensor.tensor.math import sigmoid, softplus
 
 from dae.backend import function
-from dae.functions import minibatch, random_seed
+from dae.data import check_data
+from dae.functions import check_batch_size, check_sizes, minibatch, random_seed
 from dae.models.mlp import HiddenLayer
+from dae.models.persistence import Persistent
 from dae.random import standard_normal
 from dae.updates import momentum, rng_updates, sgd
 
 
-class VAE:
+class VAE(Persistent):
     """Variational autoencoder with one tanh hidden layer on each side.
 
     Parameters
@@ -53,11 +55,7 @@ class VAE:
     def __init__(
         self, numpy_rng, theano_rng=None, input=None, n_visible=784, n_hidden=500, n_latent=20
     ):
-        if min(n_visible, n_hidden, n_latent) <= 0:
-            raise ValueError(
-                f"sizes must be positive, got n_visible={n_visible}, n_hidden={n_hidden}, "
-                f"n_latent={n_latent}"
-            )
+        check_sizes(n_visible=n_visible, n_hidden=n_hidden, n_latent=n_latent)
         if theano_rng is None:
             theano_rng = pt.random.shared_rng(seed=random_seed(numpy_rng))
         self.theano_rng = theano_rng
@@ -87,6 +85,20 @@ class VAE:
         self.mu = self.mu_layer.output
         self.log_var = self.log_var_layer.output
 
+    def config(self):
+        """The constructor arguments that rebuild the VAE."""
+        return {"n_visible": self.n_visible, "n_hidden": self.n_hidden, "n_latent": self.n_latent}
+
+    def named_params(self):
+        """``W_encoder, b_encoder, W_mu, b_mu, W_log_var, b_log_var, W_decoder,
+        b_decoder, W_output, b_output``: each layer's weights and biases."""
+        layers = {"encoder": self.encoder, "mu": self.mu_layer, "log_var": self.log_var_layer,
+                  "decoder": self.decoder, "output": self.output_layer}  # fmt: skip
+        named = {}
+        for part, layer in layers.items():
+            named.update({f"W_{part}": layer.W, f"b_{part}": layer.b})
+        return named
+
     def decoder_logits(self, z):
         """Pre-sigmoid pixel values :math:`a(z)` for a symbolic latent ``z``."""
         return clone_replace(self.output_layer.output, {self.z: z})
@@ -108,7 +120,12 @@ class VAE:
 
         Returns ``fn(index) -> [negative ELBO, reconstruction, KL]``, each the
         minibatch mean, after a step of SGD with momentum on the negative ELBO.
+        Raises ValueError for a ``batch_size`` outside 1 to the rows of
+        ``train_set_x``, and DataError unless it has ``n_visible`` columns of
+        values in [0, 1].
         """
+        check_batch_size(batch_size, {"train_set_x": train_set_x})
+        check_data(train_set_x, n_ins=self.n_visible, source="train_set_x")
         index = pt.lscalar("index")
         reconstruction, kl, updates = self.get_cost_terms()
         cost = reconstruction + kl
