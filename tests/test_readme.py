@@ -14,3 +14,13 @@ def test_readme_example_runs_and_learns(capsys):
         re.search(r"validation error after one epoch: ([\d.]+)%", capsys.readouterr().out)[1]
     )
     assert error < 20  # chance is 90%
+
+
+def test_readme_saving_example_runs(tmp_path, monkeypatch):
+    section = README.read_text().split("### Saving and loading models", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    exec(compile(code, str(README), "exec"), namespace)
+    assert namespace["W1"].shape == (784, 500)
+    assert (tmp_path / "runs" / "sda.npz").exists()
