@@ -93,6 +93,14 @@ def test_train_sda_refuses_bad_arguments():
     assert result.returncode == 2 and "positive integer" in result.stderr
 
 
+def test_train_sda_refuses_a_batch_larger_than_the_data(tmp_path):
+    out = tmp_path / "run"
+    result = run_script("train_sda.py", "--data", "sample", "--batch-size", 4000, "--output", out)
+    assert result.returncode == 1
+    assert "--batch-size 4000 is larger than the training set" in result.stderr
+    assert not out.exists()
+
+
 def test_train_da_writes_both_filter_images(mnist_dir, tmp_path):
     out = tmp_path / "da"
     result = run_script(
