@@ -4,7 +4,9 @@ import contextlib
 import functools
 import gzip
 import http.server
+import os
 import pickle
+import struct
 import threading
 
 import numpy as np
@@ -13,6 +15,7 @@ import pytest
 
 from dae.data import (
     DataError,
+    check_data,
     download_mnist,
     load_data,
     load_mnist,
@@ -165,6 +168,78 @@ def test_download_unreachable(tmp_path, monkeypatch):
 # Damaged files (synthetic, no full MNIST needed) ----------------------------------------
 
 
+def tiny_mnist(folder, n_train=12, n_test=5, gz=False, seed=0):
+    """Write four small valid IDX files (28x28 images, labels 0..9) into `folder`."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for part, n in (("train", n_train), ("t10k", n_test)):
+        for kind, array in (
+            ("images-idx3", rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)),
+            ("labels-idx1", rng.integers(0, 10, n, dtype=np.uint8)),
+        ):
+            content = idx_bytes(array)
+            name = f"{part}-{kind}-ubyte"
+            if gz:
+                (folder / f"{name}.gz").write_bytes(gzip.compress(content))
+            else:
+                (folder / name).write_bytes(content)
+    return folder
+
+
+def pickle_gz(path, sets, protocol=None):
+    """Write `sets` as a gzipped pickle at `path`; return the path."""
+    path.write_bytes(gzip.compress(pickle.dumps(sets, protocol=protocol)))
+    return path
+
+
+def tiny_sets(n=3, seed=0):
+    """Three (x, y) sets the way deeplearning.net pickled them: x float32, y int64."""
+    rng = np.random.default_rng(seed)
+    return tuple((rng.random((n, 784), dtype=np.float32), rng.integers(0, 10, n)) for _ in range(3))
+
+
+def py2_pickle(sets):
+    """Pickle (x, y) pairs of arrays as Python 2's cPickle wrote ``mnist.pkl.gz``.
+
+    Protocol 2 with numpy's old module path ``numpy.core.multiarray``, the array
+    bytes as a Python 2 str (SHORT_BINSTRING or BINSTRING) and the dtype's
+    arguments as the ints 0 and 1.
+    """
+
+    def string(s):
+        if len(s) < 256:
+            return b"U" + bytes([len(s)]) + s
+        return b"T" + struct.pack("<i", len(s)) + s
+
+    def array(a):
+        a = np.ascontiguousarray(a)
+        order, spec = a.dtype.str[0].encode(), a.dtype.str[1:].encode()
+        shape = b"(" + b"".join(b"J" + struct.pack("<i", n) for n in a.shape) + b"t"
+        dtype = b"cnumpy\ndtype\n" + string(spec) + b"K\x00K\x01\x87R"
+        dtype += b"(K\x03" + string(order) + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb"
+        head = b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85"
+        head += string(b"b") + b"\x87R"
+        return head + b"(K\x01" + shape + dtype + b"\x89" + string(a.tobytes()) + b"tb"
+
+    return b"\x80\x02(" + b"".join(b"(" + array(x) + array(y) + b"t" for x, y in sets) + b"t."
+
+
+@pytest.fixture
+def no_download(monkeypatch):
+    """Fail the test if load_mnist tries to download."""
+
+    def download(*args, **kwargs):
+        raise AssertionError("a damaged file must not lead to a download")
+
+    monkeypatch.setattr(mnist, "download_mnist", download)
+
+
+@pytest.fixture
+def small_split(monkeypatch):
+    """Validate on the last 4 training images, so that tiny files make a split."""
+    monkeypatch.setattr(mnist, "N_VALID", 4)
+
+
 def test_read_idx_roundtrip(tmp_path):
     images = np.arange(3 * 28 * 28).reshape(3, 28, 28).astype(np.uint8)
     (tmp_path / "a").write_bytes(idx_bytes(images))
@@ -173,21 +248,38 @@ def test_read_idx_roundtrip(tmp_path):
     np.testing.assert_array_equal(read_idx(tmp_path / "a.gz"), images)
 
 
+LABELS = np.arange(100, dtype=np.uint8) % 10
+IMAGES = np.arange(3 * 28 * 28).reshape(3, 28, 28).astype(np.uint8)
+
+
 @pytest.mark.parametrize(
-    "damage, match",
+    "array, damage, match",
     [
-        (lambda b: b[:2] + b"\x09" + b[3:], "magic"),  # dtype byte 0x09: not unsigned bytes
-        (lambda b: b[:-1], "payload"),
-        (lambda b: b + b"\x00", "payload"),
-        (lambda b: b[:6], "header"),
-        (lambda b: gzip.compress(b)[:-20], "EOFError"),  # truncated gzip
-        (lambda b: gzip.compress(b)[:-8] + b"\x00" * 8, "BadGzipFile"),  # bad CRC
-        (lambda b: b"", "too short"),
+        (LABELS, lambda b: b"\x12\x34" + b[2:], "bad IDX magic number 0x12340801"),
+        (LABELS, lambda b: b[:2] + b"\x09" + b[3:], r"data type 0x09 \(signed byte\)"),
+        (LABELS, lambda b: b[:2] + b"\x0d" + b[3:], r"data type 0x0d \(float\)"),
+        (LABELS, lambda b: b[:2] + b"\x07" + b[3:], r"data type 0x07 \(not an IDX type\)"),
+        (LABELS, lambda b: b[:3] + b"\x02" + b[4:], "of 2 dimensions"),
+        (LABELS, lambda b: b[:3] + b"\x00" + b[4:], "of 0 dimensions"),
+        (LABELS, lambda b: b[:6], "header truncated: 1 dimensions need 8 bytes, the file has 6"),
+        (IMAGES, lambda b: b[:14], "header truncated: 3 dimensions need 16 bytes"),
+        (LABELS, lambda b: b[:-1], r"declares shape \(100,\) \(100 bytes\) .* payload has 99"),
+        (LABELS, lambda b: b + b"\x00", "payload has 101 bytes"),
+        (IMAGES, lambda b: b[:8] + (27).to_bytes(4, "big") + b[12:], "27x28 pixels"),
+        (IMAGES, lambda b: b[:4] + (2**32 - 1).to_bytes(4, "big") + b[8:], "3367254359280 bytes"),
+        # Once the product of these sizes wrapped around int64 to 0, the size of this
+        # empty payload, and reshape raised a plain ValueError.
+        (IMAGES, lambda b: bytes([0, 0, 8, 3, 0, 64, 0, 0, 0, 32, 0, 0, 0, 32, 0, 0]), "pixels"),
+        (LABELS, lambda b: gzip.compress(b)[:-20], "EOFError"),
+        (LABELS, lambda b: gzip.compress(b)[:-8] + b"\x00" * 8, "BadGzipFile: CRC check failed"),
+        (LABELS, lambda b: gzip.compress(b)[:10] + b"\xff" * 20, "corrupt gzip data"),
+        (LABELS, lambda b: gzip.compress(b) + b"junk", "BadGzipFile"),
+        (LABELS, lambda b: b"", "0 bytes, too short"),
     ],
 )
-def test_read_idx_errors(tmp_path, damage, match):
+def test_read_idx_errors(tmp_path, array, damage, match):
     path = tmp_path / "t10k-labels-idx1-ubyte"
-    path.write_bytes(damage(idx_bytes(np.arange(100, dtype=np.uint8) % 10)))
+    path.write_bytes(damage(idx_bytes(array)))
     with pytest.raises(DataError, match=match) as error:
         read_idx(path)
     assert str(path) in str(error.value)
@@ -196,6 +288,26 @@ def test_read_idx_errors(tmp_path, damage, match):
 def test_read_idx_missing_file(tmp_path):
     with pytest.raises(DataError, match="nothing-here"):
         read_idx(tmp_path / "nothing-here")
+
+
+def test_read_idx_directory(tmp_path):
+    with pytest.raises(DataError, match="cannot read .*IsADirectoryError"):
+        read_idx(tmp_path)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_load_mnist_tiny(tmp_path, small_split, no_download, gz):
+    sets = load_mnist(tiny_mnist(tmp_path, n_train=12, n_test=5, gz=gz))
+    assert [x.shape for x, _ in sets] == [(8, 784), (4, 784), (5, 784)]
+    for x, y in sets:
+        assert x.dtype == np.float32 and y.dtype == np.int32 and y.shape == (len(x),)
+        assert 0 <= x.min() and x.max() <= 1 and 0 <= y.min() and y.max() <= 9
+
+
+def test_load_mnist_no_test_images(tmp_path, small_split):
+    # An empty t10k set once crashed in reshape(0, -1) with a plain ValueError.
+    (_, _), (_, _), (test_x, test_y) = load_mnist(tiny_mnist(tmp_path, n_test=0))
+    assert test_x.shape == (0, 784) and test_y.shape == (0,)
 
 
 def test_count_mismatch(tmp_path):
@@ -210,13 +322,162 @@ def test_count_mismatch(tmp_path):
 
 
 @pytest.mark.parametrize(
+    "name, content, match",
+    [
+        ("t10k-images-idx3-ubyte", idx_bytes(LABELS[:5]), r"expected images, found labels"),
+        ("t10k-labels-idx1-ubyte", idx_bytes(IMAGES), r"expected labels, found images"),
+        ("train-labels-idx1-ubyte", idx_bytes(np.full(12, 10)), r"labels must be in 0\.\.9"),
+        ("train-images-idx3-ubyte", idx_bytes(IMAGES[:, :, :27]), "27 pixels"),
+    ],
+)
+def test_load_mnist_bad_idx(tmp_path, small_split, no_download, name, content, match):
+    tiny_mnist(tmp_path)
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(DataError, match=match) as error:
+        load_mnist(tmp_path)
+    assert name in str(error.value)
+
+
+def test_too_few_training_images(tmp_path):
+    with pytest.raises(DataError, match="only 12 training images, need more than 10000"):
+        load_mnist(tiny_mnist(tmp_path))
+
+
+@pytest.mark.parametrize("keep", [NAMES, NAMES[:2]])
+def test_damaged_file_never_downloads(tmp_path, no_download, keep):
+    """A damaged file is reported, even with other files missing, and nothing is fetched."""
+    tiny_mnist(tmp_path)
+    for name in set(NAMES) - set(keep):
+        (tmp_path / name).unlink()
+    damaged = tmp_path / keep[-1]
+    damaged.write_bytes(damaged.read_bytes()[:-1])
+    with pytest.raises(DataError, match="payload") as error:
+        load_data(tmp_path)
+    assert str(damaged) in str(error.value)
+
+
+def test_damaged_pickle_never_downloads(tmp_path, no_download):
+    (tmp_path / "mnist.pkl.gz").write_bytes(gzip.compress(b"\x80\x02N")[:-3])
+    with pytest.raises(DataError, match="mnist.pkl.gz: cannot read"):
+        load_mnist(tmp_path)
+
+
+def test_not_a_folder_or_file(tmp_path, no_download):
+    fifo = tmp_path / "mnist"
+    os.mkfifo(fifo)
+    with pytest.raises(DataError, match="neither a folder nor a regular file"):
+        load_mnist(fifo)
+
+
+# mnist.pkl.gz -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("protocol", [0, 1, 2, 3, 4, 5])
+def test_pickle_protocols(tmp_path, protocol):
+    sets = tiny_sets()
+    # numpy pickles C-ordered, Fortran-ordered and strided arrays differently.
+    x = sets[1][0]
+    sets = (sets[0], (np.asfortranarray(x), sets[1][1]), (x[::-1], sets[2][1]))
+    loaded = load_mnist(pickle_gz(tmp_path / "mnist.pkl.gz", sets, protocol))
+    for (x, y), (lx, ly) in zip(sets, loaded, strict=True):
+        assert lx.dtype == np.float32 and ly.dtype == np.int32
+        np.testing.assert_array_equal(lx, x)
+        np.testing.assert_array_equal(ly, y)
+
+
+def test_pickle_real_shape(tmp_path):
+    """Full-width sets pickled as ((x, y),) * 3, with protocol 2 and the default one."""
+    x = np.random.default_rng(1).random((20, 784), dtype=np.float32)
+    y = np.arange(20) % 10
+    for protocol in (2, None):
+        path = tmp_path / "mnist.pkl.gz"
+        path.write_bytes(gzip.compress(pickle.dumps(((x, y),) * 3, protocol=protocol)))
+        for lx, ly in load_mnist(path):
+            np.testing.assert_array_equal(lx, x)
+            np.testing.assert_array_equal(ly, y)
+
+
+def test_pickle_python2(tmp_path):
+    sets = ((np.linspace(0, 1, 3 * 784, dtype=np.float32).reshape(3, 784), np.arange(3)),) * 3
+    content = py2_pickle(sets)
+    # numpy itself reads it back: the hand-made pickle is a faithful Python 2 one.
+    for (x, y), (px, py) in zip(sets, pickle.loads(content, encoding="latin1"), strict=True):
+        np.testing.assert_array_equal(px, x)
+        np.testing.assert_array_equal(py, y)
+    path = tmp_path / "mnist.pkl.gz"
+    path.write_bytes(gzip.compress(content))
+    for (x, y), (lx, ly) in zip(sets, load_mnist(path), strict=True):
+        np.testing.assert_array_equal(lx, x)
+        np.testing.assert_array_equal(ly, y)
+
+
+CALLS = []
+
+
+def record(*args):
+    """A function a hostile pickle names: it must never run."""
+    CALLS.append(args)
+
+
+@pytest.mark.parametrize(
+    "module, name",
+    [
+        (__name__, "record"),
+        ("os", "system"),
+        ("posix", "system"),
+        ("builtins", "eval"),
+        ("__builtin__", "eval"),
+        ("numpy", "load"),
+        ("numpy.core.multiarray", "scalar"),
+        ("copyreg", "_reconstructor"),
+        ("dae.data.mnist", "_PickledArray"),
+    ],
+)
+def test_pickle_hostile_global(tmp_path, module, name):
+    path = tmp_path / "mnist.pkl.gz"
+    content = b"\x80\x02c" + f"{module}\n{name}\n".encode() + b"X\x04\x00\x00\x00echo\x85R."
+    path.write_bytes(gzip.compress(content))
+    with pytest.raises(DataError, match=f"{module}.{name} is not allowed") as error:
+        load_mnist(path)
+    assert str(path) in str(error.value) and not CALLS
+
+
+def protocol2(sets):
+    """Pickle `sets` with protocol 2, as Python 2 wrote the classic file."""
+    return pickle.dumps(sets, protocol=2)
+
+
+@pytest.mark.parametrize(
     "content, match",
     [
         (b"plain bytes", "BadGzipFile"),
-        (gzip.compress(b"not a pickle"), "pickle"),
-        (gzip.compress(pickle.dumps(((np.zeros((2, 784)), np.zeros(2)),) * 2)), "3 sets"),
-        (gzip.compress(pickle.dumps(((np.full((2, 784), 255.0), np.zeros(2)),) * 3)), r"\[0, 1\]"),
-        (gzip.compress(pickle.dumps(((np.zeros((2, 784)), np.zeros(3)),) * 3)), "labels of shape"),
+        (gzip.compress(b"not a pickle"), "not a readable MNIST pickle"),
+        (gzip.compress(protocol2(tiny_sets())[:-30]), "not a readable MNIST pickle"),
+        (gzip.compress(protocol2(tiny_sets()) + b"\x00"), "1 bytes after the end"),
+        (gzip.compress(protocol2(tiny_sets()[:2])), "expected 3 sets .* found 2"),
+        (gzip.compress(protocol2(None)), "expected 3 sets .* found NoneType"),
+        (gzip.compress(protocol2(((1, 2),) * 3)), r"pair of numpy arrays \(x, y\)"),
+        (gzip.compress(protocol2({"train": 1})), "opcode EMPTY_DICT at byte 2"),
+        # Hashing a dict key nested 10**6 deep would crash Python: refused unread.
+        (gzip.compress(b"\x80\x02})" + b"\x85" * 10**6 + b"Ns."), "opcode EMPTY_DICT"),
+        (gzip.compress(b"\x80\x02)" + b"\x85" * 10**6 + b"."), "more than 1000 opcodes"),
+        # CPython's unpickler would fill a 32 GiB memo table for this index.
+        (gzip.compress(b"\x80\x02Nr\x00\x00\x00\x80."), "memo index 2147483648"),
+        (gzip.compress(b"\x80\x02X\x01\x00\x00\x00\xff."), "UnicodeDecodeError"),
+        (gzip.compress(b"S'a\\?'\n."), "invalid escape sequence"),  # a warning is damage too
+        (gzip.compress(b"\x80\x02\x95" + b"\xff" * 8 + b"."), "not a readable MNIST pickle"),
+        (gzip.compress(protocol2(((np.zeros((2, 3), object), np.zeros(2, int)),) * 3)), "dtype"),
+        (gzip.compress(protocol2(((np.zeros((2, 784), "c8"), np.zeros(2, int)),) * 3)), "dtype"),
+        # A structured dtype pickles its fields as a dict.
+        (gzip.compress(protocol2(((np.zeros(2, [("a", "f4")]), np.zeros(2, int)),) * 3)), "DICT"),
+        (
+            gzip.compress(protocol2(tiny_sets()).replace(b"M\x10\x03", b"M\x11\x03", 1)),
+            r"shape \(3, 785\) and dtype float32 does not fit its 9408 bytes",
+        ),
+        (
+            gzip.compress(protocol2(((np.zeros((2, 784)), np.zeros(3, int)),) * 3)),
+            "labels of shape",
+        ),
     ],
 )
 def test_bad_pickle(tmp_path, content, match):
@@ -227,9 +488,96 @@ def test_bad_pickle(tmp_path, content, match):
     assert str(path) in str(error.value)
 
 
+def with_set(x=None, y=None):
+    """tiny_sets with the train set's x or y replaced."""
+    (tx, ty), valid, test = tiny_sets()
+    return ((tx if x is None else x, ty if y is None else y), valid, test)
+
+
+X = np.full((3, 784), 0.5)
+
+
+@pytest.mark.parametrize(
+    "sets, match",
+    [
+        (with_set(x=np.where(np.eye(3, 784), np.nan, X)), "NaN or infinite values in 3 of 3"),
+        (with_set(x=np.where(np.eye(3, 784), np.inf, X)), "NaN or infinite"),
+        (with_set(x=np.where(np.eye(3, 784), -np.inf, X)), "NaN or infinite"),
+        (with_set(x=np.full((3, 784), 255.0)), r"values must lie in \[0, 1\], found 255 to 255"),
+        (with_set(x=X - 1), r"values must lie in \[0, 1\], found -0.5"),
+        (with_set(x=np.full((3, 784), 1e300)), r"\[0, 1\]"),  # would overflow float32
+        (
+            with_set(x=X.reshape(3, 28, 28)),
+            r"expected a matrix of examples, got shape \(3, 28, 28\)",
+        ),
+        (with_set(x=X[:, :783]), "783 values but the model takes n_ins=784"),
+        (with_set(y=np.array([0.0, 1.0, 2.0])), "labels must be integers, got float64"),
+        (with_set(y=np.array([0, 1, 10])), r"labels must be in 0\.\.9 \(n_outs=10\)"),
+        (with_set(y=np.array([0, 1, -1])), r"labels must be in 0\.\.9"),
+        # Cast to int32 this label would wrap around to 3.
+        (with_set(y=np.array([0, 1, 2**32 + 3])), r"labels must be in 0\.\.9"),
+    ],
+)
+def test_bad_pickled_values(tmp_path, sets, match):
+    path = pickle_gz(tmp_path / "mnist.pkl.gz", sets)
+    with pytest.raises(DataError, match=match) as error:
+        load_mnist(path)
+    assert f"{path} (train set)" in str(error.value)
+
+
 def test_missing_pickle(tmp_path):
     with pytest.raises(DataError, match="no such file"):
         load_mnist(tmp_path / "mnist.pkl.gz")
+
+
+# check_data -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "x, y, match",
+    [
+        (
+            [[0.5, np.nan], [0.5, 0.5]],
+            None,
+            r"NaN or infinite values in 1 of 2 rows \(first: row 0\)",
+        ),
+        (
+            [[0.5, 0.5], [np.inf, 0.5]],
+            None,
+            r"NaN or infinite values in 1 of 2 rows \(first: row 1\)",
+        ),
+        ([[0.5, -np.inf]], None, "NaN or infinite"),
+        ([[0.5, -0.1]], None, r"values must lie in \[0, 1\], found -0.1 to 0.5"),
+        ([[0.5, 1.5]], None, r"values must lie in \[0, 1\], found 0.5 to 1.5"),
+        ([[0.5, 0.5, 0.5]], None, "examples have 3 values but the model takes n_ins=2"),
+        ([0.5, 0.5], None, r"expected a matrix of examples, got shape \(2,\)"),
+        ([["a", "b"]], None, "examples must be real numbers, got dtype <U1"),
+        ([[0.5, 0.5]], [3], r"labels must be in 0\.\.2 \(n_outs=3\), found 3 to 3"),
+        ([[0.5, 0.5]], [-1], r"labels must be in 0\.\.2 \(n_outs=3\), found -1"),
+        ([[0.5, 0.5]], [0, 1], r"1 examples but labels of shape \(2,\)"),
+        ([[0.5, 0.5]], [[0]], r"1 examples but labels of shape \(1, 1\)"),
+        ([[0.5, 0.5]], [0.0], "labels must be integers, got float64"),
+    ],
+)
+def test_check_data_refuses(x, y, match):
+    with pytest.raises(DataError, match=f"^the set: {match}"):
+        check_data(np.asarray(x), y, n_ins=2, n_outs=3, source="the set")
+
+
+def test_check_data_accepts():
+    x, y = np.array([[0.0, 1.0], [0.25, 0.5]], np.float32), np.array([2, 0], np.int32)
+    check_data(x, y, n_ins=2, n_outs=3)
+    check_data(pytensor.shared(x), pytensor.shared(y), n_ins=2, n_outs=3)  # shared variables
+    check_data(np.zeros((0, 2)), np.zeros(0, int), n_ins=2, n_outs=3)  # an empty set
+
+
+def test_check_data_unit_interval_false():
+    wide = np.array([[-3.0, 7.5], [0.0, 1e6]])
+    with pytest.raises(DataError, match=r"\[0, 1\]"):
+        check_data(wide)
+    check_data(wide, unit_interval=False)  # finite values outside [0, 1] are fine
+    with pytest.raises(DataError, match="NaN"):
+        check_data(np.array([[-3.0, np.nan]]), unit_interval=False)
 
 
 # Embedded sample --------------------------------------------------------------------------

@@ -4,13 +4,20 @@
 training images train, the last 10,000 validate, the 10,000 t10k images test.
 ``load_sample`` gives 5,000 real MNIST digits shipped inside the package, for
 demos and tests that must run without network or data files.
+
+Every file is checked before it is used: a missing, truncated, corrupt or hostile
+file raises DataError naming the file and what is wrong with it.
 """
 
 import gzip
 import hashlib
 import http.client
+import io
+import math
 import pickle
+import pickletools
 import urllib.request
+import warnings
 import zlib
 from pathlib import Path
 
@@ -38,6 +45,15 @@ SAMPLE_SPLIT = (300, 100, 100)  # train / valid / test digits per class
 
 # What reading a damaged or missing file can raise; all become DataError.
 _READ_ERRORS = (OSError, EOFError, zlib.error)
+# The data types an IDX file may declare (its third byte); MNIST uses only 0x08.
+_IDX_TYPES = {
+    0x08: "unsigned byte",
+    0x09: "signed byte",
+    0x0B: "short",
+    0x0C: "int",
+    0x0D: "float",
+    0x0E: "double",
+}
 
 
 class DataError(ValueError):
@@ -48,14 +64,22 @@ class DownloadError(DataError):
     """MNIST is not on disk and no mirror could provide it."""
 
 
-def _read_bytes(path):
-    """Return the content of `path`, gunzipped if it is a gzip file."""
+def _read_bytes(path, gzipped=None):
+    """Return the content of `path`, gunzipped if it is a gzip file.
+
+    `gzipped` None sniffs the first bytes rather than trusting the name (an IDX
+    file starts with two zero bytes); True requires gzip.
+    """
     try:
         data = path.read_bytes()
-        # Sniff rather than trust the name: an IDX file starts with two zero bytes.
-        return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+        if gzipped or (gzipped is None and data[:2] == b"\x1f\x8b"):
+            # decompress checks the CRC and length, so a damaged stream cannot pass.
+            data = gzip.decompress(data)
+        return data
     except _READ_ERRORS as e:
-        raise DataError(f"{path}: cannot read ({type(e).__name__}: {e})") from e
+        # zlib's exception is called plain "error": say what it means.
+        kind = "corrupt gzip data" if isinstance(e, zlib.error) else type(e).__name__
+        raise DataError(f"{path}: cannot read ({kind}: {e})") from e
 
 
 def read_idx(path):
@@ -66,25 +90,45 @@ def read_idx(path):
     numpy.ndarray
         uint8 array of shape (n, 28, 28) for images or (n,) for labels.
 
+    Raises
+    ------
+    DataError
+        If the file cannot be read or is not such an IDX file: wrong magic number,
+        data type or number of dimensions, images other than 28x28, or a header
+        and payload that disagree.
+
     """
     path = Path(path)
     data = _read_bytes(path)
     if len(data) < 4:
         raise DataError(f"{path}: {len(data)} bytes, too short for an IDX file")
-    magic = int.from_bytes(data[:4], "big")
-    if magic not in (0x801, 0x803):
+    if data[:2] != b"\0\0":
         raise DataError(
-            f"{path}: bad IDX magic number 0x{magic:08x} "
-            "(expected 0x00000801 for labels or 0x00000803 for images)"
+            f"{path}: bad IDX magic number 0x{data[:4].hex()} (an IDX file starts with "
+            "two zero bytes: 0x00000801 for MNIST labels, 0x00000803 for images)"
         )
-    ndim = data[3]
+    dtype, ndim = data[2], data[3]
+    if dtype != 0x08:
+        kind = _IDX_TYPES.get(dtype, "not an IDX type")
+        raise DataError(
+            f"{path}: IDX data type 0x{dtype:02x} ({kind}); MNIST files hold unsigned bytes (0x08)"
+        )
+    if ndim not in (1, 3):
+        raise DataError(f"{path}: IDX file of {ndim} dimensions; MNIST labels have 1, images 3")
     start = 4 + 4 * ndim
     if len(data) < start:
-        raise DataError(f"{path}: IDX header truncated")
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    if len(data) - start != np.prod(shape):
         raise DataError(
-            f"{path}: header declares shape {shape} ({np.prod(shape)} bytes) "
+            f"{path}: IDX header truncated: {ndim} dimensions need {start} bytes, "
+            f"the file has {len(data)}"
+        )
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    if ndim == 3 and shape[1:] != (28, 28):
+        raise DataError(f"{path}: images of {shape[1]}x{shape[2]} pixels; MNIST's are 28x28")
+    # Exact integers: numpy's int64 product of header fields can wrap around.
+    size = math.prod(shape)
+    if len(data) - start != size:
+        raise DataError(
+            f"{path}: header declares shape {shape} ({size} bytes) "
             f"but the payload has {len(data) - start} bytes"
         )
     return np.frombuffer(data, np.uint8, offset=start).reshape(shape).copy()
@@ -96,13 +140,15 @@ def check_data(x, y=None, n_ins=None, n_outs=None, unit_interval=True, source="d
     Parameters
     ----------
     x : array or shared variable of examples, one per row; every value must be
-        finite, and in [0, 1] when ``unit_interval`` (cross-entropy needs it).
+        a finite number, and in [0, 1] when ``unit_interval`` (cross-entropy needs it).
     y : optional labels, one integer per row of ``x``, each in 0..n_outs-1.
     n_ins : the number of columns ``x`` must have (a model's input size).
     n_outs : the number of classes.
     source : what to call the data in a message: a file name or a split.
     """
     x = np.asarray(x.get_value(borrow=True) if hasattr(x, "get_value") else x)
+    if x.dtype.kind not in "biuf":
+        raise DataError(f"{source}: examples must be real numbers, got dtype {x.dtype}")
     if x.ndim != 2:
         raise DataError(f"{source}: expected a matrix of examples, got shape {x.shape}")
     if n_ins is not None and x.shape[1] != n_ins:
@@ -112,7 +158,7 @@ def check_data(x, y=None, n_ins=None, n_outs=None, unit_interval=True, source="d
     if x.size and not np.isfinite(x).all():
         bad = np.flatnonzero(~np.isfinite(x).all(axis=1))
         raise DataError(
-            f"{source}: NaN or infinite values in {len(bad)} rows (first: row {bad[0]})"
+            f"{source}: NaN or infinite values in {len(bad)} of {len(x)} rows (first: row {bad[0]})"
         )
     if unit_interval and x.size and (x.min() < 0 or x.max() > 1):
         raise DataError(f"{source}: values must lie in [0, 1], found {x.min():g} to {x.max():g}")
@@ -139,14 +185,18 @@ def _load_idx(folder):
     """Read the four IDX files in `folder` and split them the classic way."""
     sets = []
     for part in ("train", "t10k"):
-        images = _find(folder, f"{part}-images-idx3-ubyte")
-        labels = _find(folder, f"{part}-labels-idx1-ubyte")
+        images = _require(folder, f"{part}-images-idx3-ubyte")
+        labels = _require(folder, f"{part}-labels-idx1-ubyte")
         x, y = read_idx(images), read_idx(labels)
+        if x.ndim != 3:
+            raise DataError(f"{images}: expected images, found labels of shape {x.shape}")
+        if y.ndim != 1:
+            raise DataError(f"{labels}: expected labels, found images of shape {y.shape}")
         if len(x) != len(y):
             raise DataError(f"{images} has {len(x)} images but {labels} has {len(y)} labels")
-        if x.ndim != 3:
-            raise DataError(f"{images}: expected images, found an array of shape {x.shape}")
-        x = x.reshape(len(x), -1).astype(np.float32)
+        if y.size and y.max() > 9:
+            raise DataError(f"{labels}: labels must be in 0..9, found {y.max()}")
+        x = x.reshape(len(x), 28 * 28).astype(np.float32)
         x /= 255.0
         y = y.astype(np.int32)
         _check(x, y, images)
@@ -157,31 +207,184 @@ def _load_idx(folder):
     return (x[:-N_VALID], y[:-N_VALID]), (x[-N_VALID:], y[-N_VALID:]), test
 
 
+# Reading mnist.pkl.gz ---------------------------------------------------------------------
+#
+# A pickle is a program: unpickling can call any function it names. The loader runs it
+# only after two checks. A scan (pickletools, which builds nothing) allows the opcodes
+# that tuples, lists and numpy arrays need in protocols 0 to 5 and Python 2, and no
+# others: no dicts or sets, whose keys are hashed (hashing a deeply nested tuple
+# crashes Python), no objects built without their constructor. Then `_ArrayUnpickler`
+# gives each global a file may name a stand-in that checks its arguments before numpy
+# sees them; everything else is refused.
+
+_PICKLE_OPCODES = frozenset(
+    """PROTO FRAME STOP MARK GLOBAL STACK_GLOBAL REDUCE BUILD NONE NEWTRUE NEWFALSE
+    INT BININT BININT1 BININT2 LONG LONG1 STRING BINSTRING SHORT_BINSTRING
+    UNICODE SHORT_BINUNICODE BINUNICODE BINUNICODE8 BINBYTES SHORT_BINBYTES BINBYTES8
+    BYTEARRAY8 EMPTY_TUPLE TUPLE TUPLE1 TUPLE2 TUPLE3 EMPTY_LIST LIST APPEND APPENDS
+    PUT BINPUT LONG_BINPUT MEMOIZE GET BINGET LONG_BINGET""".split()
+)
+# The three (x, y) pairs of arrays take about 50 opcodes per protocol; allowing far
+# more still bounds the scan's time and how deep a structure can nest.
+_PICKLE_MAX_OPCODES = 1000
+# The plain numeric dtypes an array in the pickle may have (numpy's names for them).
+_PICKLE_DTYPES = ("b1", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8")
+
+
+def _scan_pickle(data):
+    """Raise UnpicklingError unless `data` is one pickle of allowed opcodes and nothing else."""
+    for n, (opcode, arg, pos) in enumerate(pickletools.genops(data)):
+        if n == _PICKLE_MAX_OPCODES:
+            raise pickle.UnpicklingError(f"more than {_PICKLE_MAX_OPCODES} opcodes")
+        if opcode.name not in _PICKLE_OPCODES:
+            raise pickle.UnpicklingError(f"opcode {opcode.name} at byte {pos} is not allowed")
+        # A pickler numbers memo entries 0, 1, 2...; CPython's unpickler sizes its memo
+        # table by the index a PUT names, so a corrupt index could fill gigabytes.
+        if opcode.name.endswith("PUT") and arg > n:
+            raise pickle.UnpicklingError(f"memo index {arg} at byte {pos}")
+    if pos + 1 != len(data):
+        raise pickle.UnpicklingError(f"{len(data) - pos - 1} bytes after the end of the pickle")
+
+
+class _PickledDtype:
+    """Stand-in for ``numpy.dtype``: only plain numeric types, in either byte order."""
+
+    dtype = None
+
+    def __init__(self, spec, align=False, copy=False):
+        if type(spec) is not str or spec not in _PICKLE_DTYPES:
+            raise pickle.UnpicklingError("an array's dtype is not a plain number type")
+        self.dtype = np.dtype(spec)
+
+    def __setstate__(self, state):
+        # numpy's state: (version, byte order, subarray, names, fields, sizes, flags).
+        order, structure = state[1], state[2:5]
+        if self.dtype is None or order not in ("<", ">", "|", "=") or structure != (None,) * 3:
+            raise pickle.UnpicklingError("an array's dtype is not a plain number type")
+        if order in ("<", ">"):
+            self.dtype = self.dtype.newbyteorder(order)
+
+
+class _PickledArray:
+    """Stand-in for numpy's ``_reconstruct(ndarray, ...)``, its state set by BUILD."""
+
+    array = None
+
+    def __init__(self, subtype, shape, typecode):
+        pass  # numpy makes an empty array here; the state gives the content
+
+    def __setstate__(self, state):
+        # numpy's state: ([version,] shape, dtype, is_fortran, data).
+        shape, dtype, fortran, data = state[-4:]
+        if isinstance(data, str):
+            data = data.encode("latin1")  # Python 2 pickled the bytes as a str
+        self.array = _pickled_array(data, dtype, shape, "F" if fortran else "C")
+
+
+class _PickledBuffer(_PickledArray):
+    """Stand-in for numpy's ``_frombuffer``: how protocol 5 pickles an array."""
+
+    def __init__(self, buffer, dtype, shape, order):
+        self.array = _pickled_array(buffer, dtype, shape, order)
+
+
+class _PickledBytes:
+    """Stand-in for ``_codecs.encode`` and ``bytes()``: how protocols 0-2 store bytes."""
+
+    def __new__(cls, text="", encoding="latin1"):
+        if type(text) is not str or encoding not in ("latin1", "latin-1"):
+            raise pickle.UnpicklingError("bytes must be pickled as latin-1 text")
+        return text.encode("latin1")
+
+    def __setstate__(self, state):
+        raise pickle.UnpicklingError("bytes have no state")
+
+
+def _pickled_array(data, dtype, shape, order):
+    """Return the array a pickle describes, checked before numpy touches it."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise pickle.UnpicklingError("an array's data is not bytes")
+    if not isinstance(dtype, _PickledDtype) or dtype.dtype is None:
+        raise pickle.UnpicklingError("an array's dtype is not a numpy dtype")
+    if type(shape) is not tuple or not all(type(n) is int and 0 <= n < 2**63 for n in shape):
+        raise pickle.UnpicklingError("an array's shape is not a tuple of sizes")
+    if order not in ("C", "F"):
+        raise pickle.UnpicklingError("an array's order is neither C nor F")
+    if math.prod(shape) * dtype.dtype.itemsize != len(data):
+        raise pickle.UnpicklingError(
+            f"an array of shape {shape} and dtype {dtype.dtype} does not fit its "
+            f"{len(data)} bytes of data"
+        )
+    return np.frombuffer(data, dtype.dtype).reshape(shape, order=order).copy()
+
+
+# The globals a pickle of numpy arrays names: numpy 1 and 2 module paths, and Python 2's.
+_PICKLE_GLOBALS = {
+    ("numpy", "ndarray"): _PickledArray,
+    ("numpy.core.multiarray", "_reconstruct"): _PickledArray,
+    ("numpy._core.multiarray", "_reconstruct"): _PickledArray,
+    ("numpy.core.numeric", "_frombuffer"): _PickledBuffer,
+    ("numpy._core.numeric", "_frombuffer"): _PickledBuffer,
+    ("numpy", "dtype"): _PickledDtype,
+    ("_codecs", "encode"): _PickledBytes,
+    ("__builtin__", "bytes"): _PickledBytes,
+    ("builtins", "bytes"): _PickledBytes,
+}
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """An unpickler that can build tuples, lists and numpy arrays, and nothing else."""
+
+    def find_class(self, module, name):
+        standin = _PICKLE_GLOBALS.get((module, name))
+        if standin is None:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in an MNIST pickle")
+        return standin
+
+
+def _unpickled_set(pair, source):
+    """Return the arrays of one unpickled (x, y) pair, or raise DataError."""
+    if not (
+        isinstance(pair, (tuple, list))
+        and len(pair) == 2
+        and all(isinstance(a, _PickledArray) and a.array is not None for a in pair)
+    ):
+        raise DataError(f"{source}: expected a pair of numpy arrays (x, y)")
+    return pair[0].array, pair[1].array
+
+
 def _load_pickle(path):
     """Read the deeplearning.net ``mnist.pkl.gz``: a gzipped (train, valid, test) pickle."""
+    data = _read_bytes(path, gzipped=True)
     try:
-        with gzip.open(path, "rb") as f:
-            # Written by Python 2; latin1 decodes its numpy arrays. Only load trusted files.
-            sets = pickle.load(f, encoding="latin1")
-        sets = [(np.asarray(x, np.float32), np.asarray(y).astype(np.int32)) for x, y in sets]
-    except (
-        *_READ_ERRORS,
-        pickle.UnpicklingError,
-        AttributeError,
-        ImportError,
-        ValueError,
-        TypeError,
-        IndexError,
-    ) as e:
+        with warnings.catch_warnings():
+            # A warning here (an invalid escape in a text string) also means damage.
+            warnings.simplefilter("error")
+            _scan_pickle(data)
+            # latin1 decodes the str in which Python 2 pickled numpy's bytes.
+            sets = _ArrayUnpickler(io.BytesIO(data), encoding="latin1").load()
+    # A damaged pickle can fail in any way (UnpicklingError, ValueError, struct.error,
+    # RecursionError, MemoryError...); none may escape as anything but DataError.
+    except Exception as e:
+        reason = f"{type(e).__name__}: {e}"
+        if len(reason) > 200:
+            reason = reason[:200] + "..."
         raise DataError(
             f"{path}: not a readable MNIST pickle of (train, valid, test), "
-            f"each (x, y) ({type(e).__name__}: {e})"
+            f"each (x, y) of numpy arrays ({reason})"
         ) from e
-    if len(sets) != 3:
-        raise DataError(f"{path}: expected 3 sets (train, valid, test), found {len(sets)}")
-    for (x, y), name in zip(sets, ("train", "valid", "test"), strict=True):
-        _check(x, y, f"{path} ({name} set)")
-    return tuple(sets)
+    if not isinstance(sets, (tuple, list)) or len(sets) != 3:
+        found = len(sets) if isinstance(sets, (tuple, list)) else type(sets).__name__
+        raise DataError(f"{path}: expected 3 sets (train, valid, test), found {found}")
+    checked = []
+    for pair, name in zip(sets, ("train", "valid", "test"), strict=True):
+        source = f"{path} ({name} set)"
+        x, y = _unpickled_set(pair, source)
+        # Check before converting: float64 pixels could overflow float32, and int64
+        # labels could wrap around into 0..9 as int32.
+        _check(x, y, source)
+        checked.append((np.asarray(x, np.float32), y.astype(np.int32)))
+    return tuple(checked)
 
 
 def _find(folder, name):
@@ -190,6 +393,14 @@ def _find(folder, name):
         if path.is_file():
             return path
     return None
+
+
+def _require(folder, name):
+    """Return the path of `name` or ``name.gz`` in `folder`, or raise DataError."""
+    path = _find(folder, name)
+    if path is None:
+        raise DataError(f"{folder / name}: no such file (nor {name}.gz)")
+    return path
 
 
 def load_mnist(path):
@@ -207,16 +418,30 @@ def load_mnist(path):
         ``((train_x, train_y), (valid_x, valid_y), (test_x, test_y))``; x float32
         of shape (n, 784) in [0, 1], y int32.
 
+    Raises
+    ------
+    DataError
+        If a file is damaged or inconsistent, or a missing one cannot be
+        downloaded. Only missing files are downloaded: a damaged file is reported,
+        never replaced.
+
     """
     path = Path(path)
     if path.is_file():
         return _load_pickle(path)
     if path.suffix in (".gz", ".pkl"):
         raise DataError(f"{path}: no such file")
+    if path.exists() and not path.is_dir():
+        raise DataError(f"{path}: neither a folder nor a regular file")
     if all(_find(path, name) for name in MD5):
         return _load_idx(path)
     if (path / PICKLE).is_file():
         return _load_pickle(path / PICKLE)
+    # Read what is there before downloading the rest: a damaged file is an error to
+    # report, never a reason to go to the network.
+    for name in MD5:
+        if (found := _find(path, name)) is not None:
+            read_idx(found)
     download_mnist(path, MIRRORS)  # looked up now, so tests can patch MIRRORS
     return _load_idx(path)
 
