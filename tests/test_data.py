@@ -430,7 +430,7 @@ def record(*args):
         ("numpy", "load"),
         ("numpy.core.multiarray", "scalar"),
         ("copyreg", "_reconstructor"),
-        ("dae.data.mnist", "_PickledArray"),
+        ("dae.data.pickles", "_PickledArray"),
     ],
 )
 def test_pickle_hostile_global(tmp_path, module, name):
