@@ -388,8 +388,8 @@ def early_stopping(
     -------
     dict with ``best_validation_error``, ``test_error`` (at the best validation
     error), ``best_epoch``, ``epochs`` run, and ``history``: one dict per epoch with
-    its mean training cost, the last validation error, the test error at the end
-    of the epoch (for learning curves only: it decides nothing) and ``seconds``.
+    its mean training cost, the last validation error, the best so far, the test
+    error of the parameters that gave it, and ``seconds``.
     """
     monitor = Monitor() if monitor is None else monitor
     if patience is None:
@@ -427,7 +427,7 @@ def early_stopping(
             "epoch": epoch,
             "cost": float(np.mean(loop["batch_costs"])),
             "validation_error": loop["validation_error"],
-            "test_error": float(np.mean(test_score())),
+            "test_error": loop["test_error"],
             "best_validation_error": loop["best_validation_error"],
             "seconds": monitor.elapsed(),
         }

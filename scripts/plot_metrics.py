@@ -3,7 +3,8 @@
 
 Every training script logs one JSON line per epoch. This draws, against the
 epoch: the cost of each unsupervised phase (one line per pretraining layer, or
-per dA); the fine-tuning cost; and the validation and test error rates.
+per dA); the fine-tuning cost; and the validation error, with the test error of
+the parameters that scored best on validation so far.
 
     python scripts/plot_metrics.py runs/sda            # writes runs/sda/learning_curves.png
     python scripts/plot_metrics.py runs/sda/metrics.jsonl --output curves.png
@@ -19,6 +20,9 @@ from pathlib import Path
 
 from dae.files import write_atomic
 from dae.training import METRICS
+
+# The test error is measured only at a new best validation error, as in the tutorials.
+ERROR_LABELS = {"test_error": "test error at the best validation error so far"}
 
 
 class MetricsError(ValueError):
@@ -62,7 +66,8 @@ def curves(records):
             if not isinstance(value, (int, float)):
                 continue
             if key.endswith("_error"):
-                panel, label, value = "error rate (%)", key.replace("_", " "), 100 * value
+                panel, value = "error rate (%)", 100 * value
+                label = ERROR_LABELS.get(key, key.replace("_", " "))
             elif supervised:
                 panel, label = "fine-tuning cost", phase
             else:
