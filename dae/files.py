@@ -9,6 +9,10 @@ from pathlib import Path
 import numpy as np
 
 
+class DataError(ValueError):
+    """A data file is missing, damaged or inconsistent, or could not be downloaded."""
+
+
 def write_atomic(path, data):
     """Write the bytes ``data`` to ``path`` through a temporary file in its folder.
 
@@ -38,6 +42,25 @@ def save_arrays(path, arrays):
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     write_atomic(path, buffer.getvalue())
+
+
+def load_arrays(path):
+    """The arrays of an ``.npz`` file as a dict, or DataError naming the file.
+
+    Nothing is unpickled. A damaged archive can fail in many ways (a bad CRC, a
+    flag saying it is encrypted, an unknown compression, a truncated entry...);
+    each becomes DataError.
+    """
+    try:
+        npz = np.load(path, allow_pickle=False)
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise DataError(f"{path}: a single NumPy array, not an .npz file of named arrays")
+        with npz:
+            return {name: npz[name] for name in npz.files}
+    except DataError:
+        raise
+    except Exception as e:
+        raise DataError(f"{path}: not a readable .npz file ({type(e).__name__}: {e})") from e
 
 
 def save_params(path, named_params):

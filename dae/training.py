@@ -19,14 +19,12 @@ import signal
 import sys
 import threading
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from dae.data.mnist import DataError
-from dae.files import save_arrays, write_atomic
+from dae.files import DataError, load_arrays, save_arrays, write_atomic
 
 CHECKPOINT = "checkpoint.npz"
 METRICS = "metrics.jsonl"
@@ -223,13 +221,12 @@ class Monitor:
         return DivergenceError(message)
 
     def _restore(self, path):
+        stored = load_arrays(path)
         try:
-            with np.load(path, allow_pickle=False) as f:
-                header = json.loads(str(f["header"]))
-                stored = {name: f[name] for name in f.files if name != "header"}
+            header = json.loads(str(stored.pop("header")))
             state, generators = header["state"], header["generators"]
             ok = header["format"] == FORMAT and isinstance(state["phases"], dict)
-        except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as e:
+        except (ValueError, KeyError, TypeError) as e:
             raise DataError(f"{path}: not a readable checkpoint ({type(e).__name__}: {e})") from e
         if not ok:
             raise DataError(f"{path}: not a dae checkpoint")

@@ -194,7 +194,7 @@ def test_a_checkpoint_is_never_overwritten_or_misread(tmp_path):
     good = path.read_bytes()
     for damaged in (good[: len(good) // 2], b"\x00" * 100, b""):
         path.write_bytes(damaged)
-        with pytest.raises(DataError, match=f"{path}: not a readable checkpoint"):
+        with pytest.raises(DataError, match=f"{path}: not a readable"):
             Monitor(tmp_path, {"w": w}, config={"lr": 0.1}, resume=True)
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pytensor
 
 from dae.data.pickles import unpickle_arrays
-from dae.files import write_atomic
+from dae.files import DataError, write_atomic
 
 # Published MD5 checksums of the uncompressed IDX files (gzip headers differ between copies).
 MD5 = {
@@ -51,10 +51,6 @@ _IDX_TYPES = {
     0x0D: "float",
     0x0E: "double",
 }
-
-
-class DataError(ValueError):
-    """A data file is missing, damaged or inconsistent, or could not be downloaded."""
 
 
 class DownloadError(DataError):

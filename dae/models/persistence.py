@@ -17,20 +17,16 @@ is ever unpickled. Pickling a model stores the same three things.
 """
 
 import json
-import zipfile
-import zlib
 
 import numpy as np
 
 from dae.data import DataError
-from dae.files import save_arrays
+from dae.files import load_arrays, save_arrays
 
 HEADER = "__header__"
 FORMAT = "dae-model"
 # NumPy's bit generators; a header may name no other.
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
-# What reading a damaged archive can raise; all become DataError.
-_READ_ERRORS = (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.error)
 
 
 class Persistent:
@@ -174,15 +170,7 @@ def _plain(value):
 
 def _read(path):
     """(header, {name: array}) of a model file, or a DataError saying why not."""
-    try:
-        npz, arrays = np.load(path, allow_pickle=False), None
-        if isinstance(npz, np.lib.npyio.NpzFile):  # not a bare array from an .npy file
-            with npz:
-                arrays = {name: npz[name] for name in npz.files}
-    except _READ_ERRORS as e:
-        raise DataError(f"{path}: not a readable .npz file ({type(e).__name__}: {e})") from e
-    if arrays is None:
-        raise DataError(f"{path}: a single NumPy array, not an .npz model file")
+    arrays = load_arrays(path)
     for name, value in arrays.items():
         if not isinstance(value, np.ndarray):
             raise DataError(f"{path}: entry {name!r} is not a NumPy array")
