@@ -244,17 +244,22 @@ def check_sets(sets):
             assert 0 <= x.min() and x.max() <= 1 and 0 <= y.min() and y.max() <= 9
 
 
+def loaded_or_refused(load, path):
+    """``load(path)`` within the time limit; None when it raises a DataError naming path."""
+    with time_limit():
+        try:
+            return load(path)
+        except DataError as e:
+            assert str(path) in str(e)
+            return None
+
+
 def load_pickle_bytes(content):
     """load_mnist on `content` written as mnist.pkl.gz; None when it raises DataError."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "mnist.pkl.gz"
         path.write_bytes(content)
-        with time_limit():
-            try:
-                return load_mnist(path)
-            except DataError as e:
-                assert str(path) in str(e)
-                return None
+        return loaded_or_refused(load_mnist, path)
 
 
 def load_folder(name, content):
@@ -265,12 +270,7 @@ def load_folder(name, content):
             if not name.startswith(seed):
                 (folder / seed).write_bytes(seed_content)
         (folder / name).write_bytes(content)
-        with time_limit():
-            try:
-                return load_mnist(folder)
-            except DataError as e:
-                assert str(folder) in str(e)
-                return None
+        return loaded_or_refused(load_mnist, folder)
 
 
 # read_idx ---------------------------------------------------------------------------------
@@ -281,12 +281,9 @@ def read_idx_bytes(content):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "t10k-images-idx3-ubyte"
         path.write_bytes(content)
-        with time_limit():
-            try:
-                array = read_idx(path)
-            except DataError as e:
-                assert str(path) in str(e)
-                return None
+        array = loaded_or_refused(read_idx, path)
+    if array is None:
+        return None
     assert array.dtype == np.uint8
     assert array.ndim == 1 or (array.ndim == 3 and array.shape[1:] == (28, 28))
     return array

@@ -28,6 +28,19 @@ def start(script, *args):
     )  # fmt: skip
 
 
+def interrupt(script, args, out, after_epochs):
+    """Start ``script``, press Ctrl-C once ``after_epochs`` epochs are logged; its stderr."""
+    process = start(script, *args, "--output", out)
+    log = out / "metrics.jsonl"
+    while not (log.exists() and len(log.read_text().splitlines()) >= after_epochs):
+        assert process.poll() is None, process.communicate()[1]
+        time.sleep(0.005)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    return stderr
+
+
 def records(folder):
     """The metrics log without its wall-clock times."""
     lines = (folder / "metrics.jsonl").read_text().splitlines()
@@ -87,14 +100,7 @@ def test_killed_at_random_points_then_resumed_ends_bit_identical(tmp_path):
 def test_ctrl_c_saves_and_exits_cleanly_then_resume_ends_identical(tmp_path):
     reference, out = tmp_path / "reference", tmp_path / "interrupted"
     assert run_script("train_sda.py", *SDA, "--output", reference).returncode == 0
-    process = start("train_sda.py", *SDA, "--output", out)
-    log = out / "metrics.jsonl"
-    while not (log.exists() and len(log.read_text().splitlines()) >= 6):
-        assert process.poll() is None, process.communicate()[1]
-        time.sleep(0.005)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
+    stderr = interrupt("train_sda.py", SDA, out, after_epochs=6)
     assert "Traceback" not in stderr
     assert "saved in" in stderr and "--resume" in stderr
     assert (out / "checkpoint.npz").exists() and not (out / "params.npz").exists()
@@ -125,14 +131,7 @@ def test_other_scripts_resume_where_they_stopped(tmp_path, script, args):
     common = ["--data", "sample", "--quiet", *args]
     assert run_script(script, *common, "--output", tmp_path / "reference").returncode == 0
     out = tmp_path / "interrupted"
-    process = start(script, *common, "--output", out)
-    log = out / "metrics.jsonl"
-    while not (log.exists() and len(log.read_text().splitlines()) >= 3):
-        assert process.poll() is None, process.communicate()[1]
-        time.sleep(0.005)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
+    interrupt(script, common, out, after_epochs=3)
     resumed = run_script(script, *common, "--output", out, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert records(out) == records(tmp_path / "reference")
@@ -140,12 +139,7 @@ def test_other_scripts_resume_where_they_stopped(tmp_path, script, args):
 
 def test_resume_under_other_settings_is_refused(tmp_path):
     out = tmp_path / "run"
-    process = start("train_sda.py", *SDA, "--output", out)
-    while not (out / "checkpoint.npz").exists():
-        assert process.poll() is None, process.communicate()[1]
-        time.sleep(0.005)
-    process.send_signal(signal.SIGINT)
-    process.communicate(timeout=120)
+    interrupt("train_sda.py", SDA, out, after_epochs=1)
     result = run_script("train_sda.py", *SDA, "--output", out, "--resume", "--finetune-lr", 0.5)
     assert result.returncode == 1
     assert "other settings (finetune_lr)" in result.stderr and "Traceback" not in result.stderr
