@@ -63,21 +63,6 @@ def load_arrays(path):
         raise DataError(f"{path}: not a readable .npz file ({type(e).__name__}: {e})") from e
 
 
-def save_params(path, named_params):
-    """Save shared variables to an ``.npz`` file, one array per name.
-
-    ``named_params`` maps names to shared variables (or arrays); ``np.load(path)``
-    gives the arrays back.
-    """
-    save_arrays(
-        path,
-        {
-            name: p.get_value() if hasattr(p, "get_value") else np.asarray(p)
-            for name, p in named_params.items()
-        },
-    )
-
-
 def save_metrics(path, metrics):
     """Save a dictionary of numbers and text as indented JSON."""
     write_atomic(path, (json.dumps(metrics, indent=2) + "\n").encode())

@@ -25,6 +25,7 @@ import numpy as np
 from tqdm import tqdm
 
 from dae.files import DataError, load_arrays, save_arrays, write_atomic
+from dae.random import generator_from_state
 
 CHECKPOINT = "checkpoint.npz"
 METRICS = "metrics.jsonl"
@@ -142,9 +143,11 @@ class Monitor:
                     self.save()
                     raise Interrupted(self._stopped_message())
 
-    def check(self, cost, where):
-        """Raise DivergenceError unless ``cost`` is a finite number."""
+    def check(self, cost, phase, epoch, index):
+        """Raise DivergenceError unless ``cost``, of minibatch ``index`` of ``epoch``
+        in ``phase``, is a finite number."""
         if not math.isfinite(cost):
+            where = f"{phase}, epoch {epoch}, minibatch {index}"
             raise self._divergence(f"{where}: the cost is {cost}")
 
     def end_epoch(self, record, where):
@@ -242,11 +245,8 @@ class Monitor:
             )
         for name, var in self.variables.items():
             if isinstance(var.get_value(borrow=True), np.random.Generator):
-                if name not in generators:
-                    raise DataError(f"{path}: no state for the random generator {name}")
-                bit_generator = getattr(np.random, generators[name]["bit_generator"])()
-                bit_generator.state = generators[name]
-                var.set_value(np.random.Generator(bit_generator))
+                saved = generators.get(name) if isinstance(generators, dict) else None
+                var.set_value(generator_from_state(saved, path, f"the random generator {name}"))
                 continue
             value, current = stored.get(f"variables/{name}"), var.get_value(borrow=True)
             if value is None:
@@ -264,7 +264,6 @@ class Monitor:
 
 def updated_variables(fn):
     """The shared variables that the compiled function ``fn`` updates, in order."""
-    fn = getattr(fn, "function", fn)  # a with_keyword_defaults wrapper
     return [i.variable for i in fn.maker.inputs if i.update is not None]
 
 
@@ -294,7 +293,7 @@ def train_epochs(step, n_batches, epochs, monitor=None, phase="training", names=
         epoch = loop["epoch"] + 1
         for index in monitor.minibatches(loop, n_batches, f"{phase}, epoch {epoch}"):
             costs = [float(c) for c in np.atleast_1d(step(index))]
-            monitor.check(costs[0], f"{phase}, epoch {epoch}, minibatch {index}")
+            monitor.check(costs[0], phase, epoch, index)
             loop["batch_costs"].append(costs)
             loop["batch"] = index + 1
         means = np.mean(loop["batch_costs"], axis=0)
@@ -402,7 +401,7 @@ def early_stopping(
         epoch = loop["epoch"] + 1
         for index in monitor.minibatches(loop, n_train_batches, f"{phase}, epoch {epoch}"):
             cost = float(train_fn(index))
-            monitor.check(cost, f"{phase}, epoch {epoch}, minibatch {index}")
+            monitor.check(cost, phase, epoch, index)
             loop["batch_costs"].append(cost)
             loop["batch"] = index + 1
             iteration = (epoch - 1) * n_train_batches + index

@@ -36,7 +36,7 @@ from dae.cli import (
     start_monitor,
     unit_fraction,
 )
-from dae.files import save_metrics, save_params
+from dae.files import save_metrics
 from dae.images import save_filters
 from dae.training import early_stopping, pretrain
 
@@ -212,7 +212,7 @@ def main(argv=None):
         f"{finetuning_seconds / 60:.1f} min, total {total / 60:.1f} min",
         flush=True,
     )
-    if dataset_name != "mnist":
+    if dataset_name == "mnist-5k-sample":
         print("(on the 5,000-digit sample: not comparable with MNIST results)", file=sys.stderr)
 
     args.output.mkdir(parents=True, exist_ok=True)
@@ -222,7 +222,7 @@ def main(argv=None):
     for k, layer in enumerate(sda.sigmoid_layers, start=1):
         projection = projection @ layer.W.get_value()
         save_filters(args.output / f"filters_layer{k}.png", projection)
-    save_params(args.output / "params.npz", sda.named_params())
+    sda.save(args.output / "params.npz")  # np.load reads it; dae.SdA.load rebuilds the SdA
     save_metrics(
         args.output / "metrics.json",
         {

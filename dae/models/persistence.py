@@ -22,11 +22,10 @@ import numpy as np
 
 from dae.data import DataError
 from dae.files import load_arrays, save_arrays
+from dae.random import generator_from_state
 
 HEADER = "__header__"
 FORMAT = "dae-model"
-# NumPy's bit generators; a header may name no other.
-BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
 class Persistent:
@@ -129,14 +128,16 @@ def load(path, input=None, cls=None):
 
 def _classes():
     """dae's model classes by name."""
+    from dae.models.ca import cA
     from dae.models.da import dA
     from dae.models.deep_ae import DeepAutoencoder
     from dae.models.logistic import LogisticRegression
-    from dae.models.mlp import HiddenLayer
+    from dae.models.mlp import MLP, HiddenLayer
     from dae.models.sda import SdA
     from dae.models.vae import VAE
 
-    return {c.__name__: c for c in (dA, SdA, HiddenLayer, LogisticRegression, VAE, DeepAutoencoder)}
+    models = (dA, cA, SdA, HiddenLayer, LogisticRegression, MLP, VAE, DeepAutoencoder)
+    return {c.__name__: c for c in models}
 
 
 def _snapshot(model):
@@ -244,23 +245,12 @@ def _restore(model, arrays, rng, source):
                 f"{what}'s config makes it {expected.dtype} of shape {expected.shape}"
             )
     shared_rng = getattr(model, "theano_rng", None)
-    generator = None if shared_rng is None else _generator(rng, source)
+    generator = (
+        None
+        if shared_rng is None
+        else generator_from_state(rng, source, "the model's random generator")
+    )
     for name, param in params.items():
         param.set_value(np.array(arrays[name]), borrow=True)  # writeable, our own
     if generator is not None:
         shared_rng.set_value(generator, borrow=True)
-
-
-def _generator(state, source):
-    """A numpy.random.Generator in the bit-generator ``state``."""
-    if not isinstance(state, dict):
-        raise DataError(f"{source}: no state for the model's random generator (rng)")
-    name = state.get("bit_generator")
-    if name not in BIT_GENERATORS:
-        raise DataError(f"{source}: rng names bit generator {name!r}, not one of {BIT_GENERATORS}")
-    generator = np.random.Generator(getattr(np.random, name)())
-    try:
-        generator.bit_generator.state = state
-    except (TypeError, ValueError, KeyError, OverflowError) as e:
-        raise DataError(f"{source}: rng is not a valid {name} state ({e})") from e
-    return generator
