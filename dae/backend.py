@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import pytensor
 
+from dae.functions import CompiledFunction
+
 
 class DeviceError(RuntimeError):
     """The requested device cannot be used: JAX is missing or sees no GPU."""
@@ -105,16 +107,19 @@ def describe():
     return f"PyTensor {pytensor.__version__}, mode {mode}, linker {pytensor.config.linker}"
 
 
-def function(inputs, outputs=None, **kwargs):
-    """``pytensor.function``, with the data kept on the device under JAX.
+def function(inputs, outputs=None, defaults=None, checks=None, n_batches=None, **kwargs):
+    """``pytensor.function`` as a :class:`dae.functions.CompiledFunction`, with the
+    data kept on the device under JAX.
 
-    PyTensor's JAX backend reads a shared variable's NumPy value anew, copying it
-    from the host, on every call; this puts each shared input that still holds a
-    NumPy array on the device once. Updated values come back as device arrays
-    and stay there. Other backends get ``pytensor.function`` unchanged.
+    ``defaults``, ``checks`` and ``n_batches`` go to the CompiledFunction, the
+    rest to ``pytensor.function``. PyTensor's JAX backend reads a shared
+    variable's NumPy value anew, copying it from the host, on every call; this
+    puts each shared input that still holds a NumPy array on the device once.
+    Updated values come back as device arrays and stay there.
     """
     if pytensor.config.mode != "JAX" and kwargs.get("mode") != "JAX":
-        return pytensor.function(inputs, outputs, **kwargs)
+        fn = pytensor.function(inputs, outputs, **kwargs)
+        return CompiledFunction(fn, defaults, checks, n_batches)
     import jax
 
     with warnings.catch_warnings():
@@ -125,4 +130,4 @@ def function(inputs, outputs=None, **kwargs):
     for container in fn.input_storage:
         if isinstance(container.storage[0], np.ndarray):
             container.storage[0] = jax.device_put(container.storage[0])
-    return fn
+    return CompiledFunction(fn, defaults, checks, n_batches)

@@ -1,8 +1,15 @@
 """Random numbers for corruption masks, drawn fast on every backend."""
 
 import numpy as np
+import pytensor
 import pytensor.tensor as pt
 from pytensor.tensor.random.basic import UniformRV
+from pytensor.tensor.random.type import RandomGeneratorType
+
+from dae.files import DataError
+
+# NumPy's bit generators; a saved state may name no other.
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
 class UnitUniformRV(UniformRV):
@@ -20,6 +27,36 @@ class UnitUniformRV(UniformRV):
         if np.all(low == 0) and np.all(high == 1) and size is not None:
             return rng.random(size, dtype=self.dtype)
         return super().rng_fn(rng, low, high, size)
+
+
+def random_seed(numpy_rng):
+    """A seed for a symbolic generator, drawn from a RandomState or a Generator."""
+    if isinstance(numpy_rng, np.random.Generator):
+        return int(numpy_rng.integers(2**30))
+    return int(numpy_rng.randint(2**30))
+
+
+def shared_generator(theano_rng, numpy_rng):
+    """The shared generator a model draws its noise from, given its ``theano_rng``.
+
+    A generator variable (``pt.random.shared_rng``) is used as it is, so models
+    given the same one draw from one stream. Random streams, the tutorials'
+    ``RandomStreams`` (:mod:`dae.theano`) or PyTensor's ``RandomStream``, give a
+    new generator spawned from their seed, as each of their draws gets one.
+    None gives a new generator seeded from ``numpy_rng``.
+    """
+    if theano_rng is None:
+        return pt.random.shared_rng(seed=random_seed(numpy_rng))
+    if isinstance(getattr(theano_rng, "type", None), RandomGeneratorType):
+        return theano_rng
+    seeds = getattr(theano_rng, "gen_seedgen", None)
+    if isinstance(seeds, np.random.SeedSequence):
+        (seed,) = seeds.spawn(1)
+        return pytensor.shared(np.random.default_rng(seed), borrow=True)
+    raise TypeError(
+        "theano_rng must be a shared random generator (pt.random.shared_rng) or random "
+        f"streams (dae.theano.tensor.shared_randomstreams.RandomStreams), got {theano_rng!r}"
+    )
 
 
 def unit_uniform(rng, shape, dtype):
@@ -44,3 +81,24 @@ def dropout(rng, input, p):
 
 
 _unit_uniform = UnitUniformRV()
+
+
+def generator_from_state(state, source, what="the random generator"):
+    """A ``numpy.random.Generator`` in the saved ``bit_generator.state`` ``state``.
+
+    How saved models and checkpoints restore a shared generator; a state that is
+    not one raises DataError naming ``source`` (a file) and ``what`` it is for.
+    """
+    if not isinstance(state, dict):
+        raise DataError(f"{source}: no state for {what}")
+    name = state.get("bit_generator")
+    if name not in BIT_GENERATORS:
+        raise DataError(
+            f"{source}: {what} names bit generator {name!r}, not one of {BIT_GENERATORS}"
+        )
+    generator = np.random.Generator(getattr(np.random, name)())
+    try:
+        generator.bit_generator.state = state
+    except (TypeError, ValueError, KeyError, OverflowError) as e:
+        raise DataError(f"{source}: {what} is not a valid {name} state ({e})") from e
+    return generator

@@ -78,7 +78,7 @@ def dae_da(x, batch, weights, corruption=CORRUPTION):
     da = dae.dA(np.random.RandomState(0), n_visible=N_IN, n_hidden=N_HIDDEN)
     for param, value in zip(da.params, weights):
         param.set_value(value.copy())
-    fn = da.pretraining_function(pytensor.shared(x, borrow=True), batch).function
+    fn = da.pretraining_function(pytensor.shared(x, borrow=True), batch)
     corruption, lr = np.float32(corruption), np.float32(DA_LR)
     return (lambda i: fn(i, corruption, lr)), lambda: [p.get_value() for p in da.params]
 
@@ -395,7 +395,11 @@ def main(argv=None):
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--data", type=Path, default=dae.cli.DEFAULT_DATA, help="MNIST folder")
+    p.add_argument(
+        "--data",
+        type=Path,
+        help=f"MNIST folder (default: {dae.cli.DEFAULT_DATA}, downloaded if missing)",
+    )
     p.add_argument("--rounds", type=positive_int, default=7, help="timed rounds (median)")
     p.add_argument(
         "--examples", type=positive_int, default=5000, help="examples per timing, batch >= 20"

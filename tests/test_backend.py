@@ -21,7 +21,7 @@ def test_with_mkl_dae_compiles_with_the_c_linker_and_in_place_gemm():
     assert str(mkl_library().name) in pytensor.config.blas__ldflags
     da = dae.dA(np.random.RandomState(0), n_visible=30, n_hidden=20)
     x = pytensor.shared(np.random.RandomState(1).rand(40, 30).astype("float32"))
-    fn = da.pretraining_function(x, 10, corruption_level=0.1).function
+    fn = da.pretraining_function(x, 10, corruption_level=0.1)
     ops = {str(node.op) for node in fn.maker.fgraph.apply_nodes}
     assert "Gemm{inplace}" in ops  # the weight update is done in place by BLAS
     assert dae.backend.describe().startswith(f"PyTensor {pytensor.__version__}, C linker")

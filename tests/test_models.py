@@ -173,9 +173,9 @@ def test_finetuning_lowers_the_validation_error(sample):
 def test_compiled_graphs_are_float32_throughout(sample):
     sda = SdA(np.random.RandomState(11), n_ins=784, hidden_layers_sizes=[30, 20], n_outs=10)
     (train_x, _), _, _ = sample
-    functions = [fn.function for fn in sda.pretraining_functions(train_x, 20)]
+    functions = list(sda.pretraining_functions(train_x, 20))
     train_fn, valid_score, test_score = sda.build_finetune_functions(sample, 20, 0.1)
-    functions += [train_fn, valid_score.function, test_score.function]
+    functions += [train_fn, valid_score, test_score]
     for fn in functions:
         floats = {d for d in compiled_dtypes(fn) if d.startswith("float")}
         assert floats == {"float32"}, fn

@@ -51,16 +51,11 @@ from pytensor.tensor.math import sigmoid, softplus
 
 from dae.backend import function
 from dae.data import check_data
-from dae.functions import (
-    check_batch_size,
-    check_sizes,
-    minibatch,
-    random_seed,
-    with_keyword_defaults,
-)
+from dae.functions import check_batch_size, check_sizes, minibatch
 from dae.models.mlp import ACTIVATIONS, initial_weights
 from dae.models.persistence import Persistent
-from dae.random import dropout, standard_normal, unit_uniform
+from dae.objectives import jacobian_norm
+from dae.random import dropout, shared_generator, standard_normal, unit_uniform
 from dae.updates import rng_updates, sgd
 
 NOISES = ("masking", "dropout", "salt_and_pepper", "gaussian")
@@ -73,8 +68,12 @@ class dA(Persistent):
     Parameters
     ----------
     numpy_rng : numpy.random.RandomState or Generator, draws the initial weights.
-    theano_rng : shared random generator (``pytensor.tensor.random.shared_rng``)
-        for the corruption masks; by default one seeded from ``numpy_rng``.
+    theano_rng : where the corruption masks come from: a shared generator
+        (``pytensor.tensor.random.shared_rng``), or the tutorials' random streams
+        (``dae.theano.tensor.shared_randomstreams.RandomStreams`` or PyTensor's
+        ``RandomStream``), from which the dA takes a generator of its own; by
+        default one seeded from ``numpy_rng``. ``self.theano_rng`` is the
+        shared generator.
     input : symbolic matrix, one example per row; a new ``pt.matrix`` if None.
         Pass another layer's output to stack autoencoders.
     n_visible, n_hidden : number of visible and hidden units.
@@ -144,8 +143,7 @@ class dA(Persistent):
         self.sparsity_target, self.sparsity_weight = sparsity_target, sparsity_weight
         self.n_visible = n_visible
         self.n_hidden = n_hidden
-        if theano_rng is None:
-            theano_rng = pt.random.shared_rng(seed=random_seed(numpy_rng))
+        theano_rng = shared_generator(theano_rng, numpy_rng)
         if W is None:
             W = pytensor.shared(
                 initial_weights(numpy_rng, n_visible, n_hidden, ACTIVATIONS[activation]),
@@ -271,7 +269,8 @@ class dA(Persistent):
         r"""Squared Frobenius norm of the encoder's Jacobian, one per row of codes ``y``.
 
         For a code :math:`y = f(\tilde x W + b)`, :math:`\lVert J \rVert_F^2 =
-        \sum_j f'_j{}^2 \sum_i W_{ij}^2`, with :math:`f'` written in terms of ``y``.
+        \sum_j f'_j{}^2 \sum_i W_{ij}^2` (:func:`dae.objectives.jacobian_norm`), with
+        :math:`f'` written in terms of ``y``.
         """
         slope = {
             "sigmoid": lambda: y * (1 - y),
@@ -280,7 +279,7 @@ class dA(Persistent):
             "elu": lambda: pt.switch(y > 0, pt.ones_like(y), y + 1),
             "linear": lambda: pt.ones_like(y),
         }[self.activation]()
-        return pt.dot(pt.sqr(slope), pt.sum(pt.sqr(self.W), axis=0))
+        return jacobian_norm(slope, self.W)
 
     def check_corruption_level(self, level, name="corruption_level"):
         """Refuse a value that is no corruption level for this dA's noise.
@@ -347,13 +346,11 @@ class dA(Persistent):
         corruption = pt.scalar("corruption", dtype=floatX)
         lr = pt.scalar("lr", dtype=floatX)
         cost, updates = self.get_cost_updates(corruption, lr)
-        fn = function(
+        return function(
             [index, corruption, lr],
             cost,
             updates=updates,
             givens={self.x if x is None else x: minibatch(train_set_x, index, batch_size)},
-        )
-        check = partial(self.check_corruption_level, name="corruption")
-        return with_keyword_defaults(
-            fn, checks={"corruption": check}, corruption=corruption_level, lr=learning_rate
+            defaults={"corruption": corruption_level, "lr": learning_rate},
+            checks={"corruption": partial(self.check_corruption_level, name="corruption")},
         )

@@ -21,12 +21,13 @@ from pytensor.tensor.math import sigmoid
 
 from dae.backend import function
 from dae.data import check_data
-from dae.functions import check_batch_size, check_sizes, minibatch, random_seed
+from dae.functions import check_batch_size, check_sizes, minibatch
 from dae.models.da import dA
 from dae.models.logistic import LogisticRegression
 from dae.models.mlp import HiddenLayer
 from dae.models.persistence import Persistent
 from dae.random import dropout as apply_dropout
+from dae.random import shared_generator
 from dae.updates import momentum as apply_momentum
 from dae.updates import sgd
 
@@ -37,12 +38,14 @@ class SdA(Persistent):
     Parameters
     ----------
     numpy_rng : numpy.random.RandomState or Generator, draws the initial weights.
-    theano_rng : shared random generator for the corruption masks; by default
-        one seeded from ``numpy_rng``.
+    theano_rng : shared random generator or random streams for the corruption
+        masks (see :class:`dae.dA`); by default one seeded from ``numpy_rng``.
     n_ins : input dimension.
     hidden_layers_sizes : sizes of the hidden layers, at least one.
     n_outs : number of classes.
-    corruption_levels : one masking level per layer, each in [0, 1).
+    corruption_levels : one masking level per layer, each in [0, 1): the
+        defaults of the pretraining functions, which also take a level at call
+        time as the tutorial's do. 0.1 for every layer by default.
     input : symbolic input matrix; a new ``pt.matrix`` if None.
 
     Attributes
@@ -63,18 +66,19 @@ class SdA(Persistent):
         n_ins=784,
         hidden_layers_sizes=(500, 500),
         n_outs=10,
-        corruption_levels=(0.1, 0.1),
+        corruption_levels=None,
         input=None,
     ):
         hidden_layers_sizes = list(hidden_layers_sizes)
         if not hidden_layers_sizes:
             raise ValueError("hidden_layers_sizes must name at least one layer")
         check_sizes(n_ins=n_ins, n_outs=n_outs, hidden_layers_sizes=hidden_layers_sizes)
+        if corruption_levels is None:
+            corruption_levels = [0.1] * len(hidden_layers_sizes)
         _check_fractions(
             "corruption_levels", corruption_levels, len(hidden_layers_sizes), "hidden layers"
         )
-        if theano_rng is None:
-            theano_rng = pt.random.shared_rng(seed=random_seed(numpy_rng))
+        theano_rng = shared_generator(theano_rng, numpy_rng)
 
         self.theano_rng = theano_rng
         self.n_ins, self.hidden_layers_sizes, self.n_outs = n_ins, hidden_layers_sizes, n_outs
@@ -269,21 +273,17 @@ class SdA(Persistent):
         return train_fn, valid_score, test_score
 
     def _score(self, set_x, set_y, batch_size, index):
-        """A function returning the error rate of every minibatch of (set_x, set_y)."""
-        fn = function(
+        """``score()``: the error rate of every minibatch of (set_x, set_y), in a list;
+        ``score(i)``: that of minibatch ``i``."""
+        return function(
             [index],
             self.errors,
             givens={
                 self.x: minibatch(set_x, index, batch_size),
                 self.y: minibatch(set_y, index, batch_size),
             },
+            n_batches=set_x.get_value(borrow=True).shape[0] // batch_size,
         )
-
-        def score():
-            return [fn(i) for i in range(set_x.get_value(borrow=True).shape[0] // batch_size)]
-
-        score.function = fn
-        return score
 
 
 def _check_fractions(name, values, count, what):

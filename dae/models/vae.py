@@ -25,10 +25,10 @@ from pytensor.tensor.math import sigmoid, softplus
 
 from dae.backend import function
 from dae.data import check_data
-from dae.functions import check_batch_size, check_sizes, minibatch, random_seed
+from dae.functions import check_batch_size, check_sizes, minibatch
 from dae.models.mlp import HiddenLayer
 from dae.models.persistence import Persistent
-from dae.random import standard_normal
+from dae.random import shared_generator, standard_normal
 from dae.updates import momentum, rng_updates, sgd
 
 
@@ -56,8 +56,7 @@ class VAE(Persistent):
         self, numpy_rng, theano_rng=None, input=None, n_visible=784, n_hidden=500, n_latent=20
     ):
         check_sizes(n_visible=n_visible, n_hidden=n_hidden, n_latent=n_latent)
-        if theano_rng is None:
-            theano_rng = pt.random.shared_rng(seed=random_seed(numpy_rng))
+        theano_rng = shared_generator(theano_rng, numpy_rng)
         self.theano_rng = theano_rng
         self.n_visible, self.n_hidden, self.n_latent = n_visible, n_hidden, n_latent
         self.x = pt.matrix("x") if input is None else input

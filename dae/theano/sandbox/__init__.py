@@ -1,0 +1,3 @@
+"""``theano.sandbox``: only ``rng_mrg``, whose random streams the tutorials use."""
+
+from dae.theano.sandbox import rng_mrg  # noqa: F401
