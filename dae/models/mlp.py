@@ -1,10 +1,22 @@
-r"""A fully connected hidden layer, the building block of the MLP and the SdA.
+r"""A fully connected hidden layer, and the multilayer perceptron built of one.
 
 .. math:: h = s(x W + b)
 
 :math:`W` starts uniform in :math:`\pm\sqrt{6 / (n_{in} + n_{out})}`, the range
 Glorot and Bengio (2010) derived for tanh; for the logistic sigmoid it is four
 times wider.
+
+The MLP puts a logistic regression on one such layer,
+
+.. math::
+
+    P(Y = i \mid x) = \mathrm{softmax}_i\left(\tanh(x W^{(1)} + b^{(1)}) W^{(2)}
+    + b^{(2)}\right),
+
+and is trained on the mean negative log-likelihood of the labels plus the
+regularisers :math:`\lambda_1 L_1 + \lambda_2 L_2^2`, with
+:math:`L_1 = \sum |W^{(1)}| + \sum |W^{(2)}|` and
+:math:`L_2^2 = \sum (W^{(1)})^2 + \sum (W^{(2)})^2` (the biases are not penalised).
 """
 
 import numpy as np
@@ -13,6 +25,7 @@ import pytensor.tensor as pt
 from pytensor.tensor.math import sigmoid
 
 from dae.functions import check_sizes
+from dae.models.logistic import LogisticRegression
 from dae.models.persistence import Persistent
 
 
@@ -95,6 +108,93 @@ class HiddenLayer(Persistent):
         """A new layer from :meth:`config`, on ``input`` or a new matrix."""
         config = dict(config)
         activation = config.pop("activation", None)
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}, got {activation!r}")
+        x = pt.matrix("x") if input is None else input
+        return cls(np.random.RandomState(0), x, activation=ACTIVATIONS[activation], **config)
+
+
+class MLP(Persistent):
+    """Multilayer perceptron: one hidden layer under a logistic regression.
+
+    Parameters
+    ----------
+    rng : numpy.random.RandomState or Generator, draws the hidden layer's weights.
+    input : symbolic matrix, one example per row.
+    n_in, n_hidden, n_out : number of input units, hidden units and classes.
+    activation : the hidden layer's nonlinearity, tanh as in the tutorial.
+
+    Attributes
+    ----------
+    hiddenLayer : :class:`HiddenLayer` on ``input``.
+    logRegressionLayer : :class:`~dae.models.logistic.LogisticRegression` on the
+        hidden layer's output.
+    L1, L2_sqr : symbolic regularisers, the sum of the absolute values and of the
+        squares of both layers' weights.
+    negative_log_likelihood, errors : the logistic regression's methods.
+    params : the hidden layer's ``[W, b]`` then the logistic regression's, the same
+        shared variables, so training the MLP trains its layers.
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor, pytensor.tensor as pt
+    >>> from dae.models.mlp import MLP
+    >>> x, y = pt.matrix("x"), pt.ivector("y")
+    >>> classifier = MLP(np.random.RandomState(0), x, n_in=2, n_hidden=8, n_out=2)
+    >>> cost = classifier.negative_log_likelihood(y) + 1e-4 * classifier.L2_sqr
+    >>> updates = [(p, p - 0.5 * pytensor.grad(cost, p)) for p in classifier.params]
+    >>> train = pytensor.function([x, y], cost, updates=updates)
+    >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
+    >>> Y = np.array([0, 1, 1, 0], dtype="int32")  # XOR: no linear classifier solves it
+    >>> for _ in range(300):
+    ...     _ = train(X, Y)
+    >>> float(pytensor.function([x, y], classifier.errors(y))(X, Y))
+    0.0
+    """
+
+    def __init__(self, rng, input, n_in, n_hidden, n_out, activation=pt.tanh):
+        check_sizes(n_in=n_in, n_hidden=n_hidden, n_out=n_out)
+        self.hiddenLayer = HiddenLayer(
+            rng=rng, input=input, n_in=n_in, n_out=n_hidden, activation=activation
+        )
+        self.logRegressionLayer = LogisticRegression(
+            input=self.hiddenLayer.output, n_in=n_hidden, n_out=n_out
+        )
+        # Only the weights are penalised, as in the tutorial, not the biases.
+        weights = [self.hiddenLayer.W, self.logRegressionLayer.W]
+        self.L1 = sum(pt.sum(abs(W)) for W in weights)
+        self.L2_sqr = sum(pt.sum(pt.sqr(W)) for W in weights)
+        self.negative_log_likelihood = self.logRegressionLayer.negative_log_likelihood
+        self.errors = self.logRegressionLayer.errors
+        self.params = self.hiddenLayer.params + self.logRegressionLayer.params
+        self.input = input
+        self.n_in, self.n_hidden, self.n_out = n_in, n_hidden, n_out
+
+    def config(self):
+        """The constructor arguments that rebuild the MLP, the activation by name."""
+        activation = self.hiddenLayer.config()["activation"]
+        return {
+            "n_in": self.n_in,
+            "n_hidden": self.n_hidden,
+            "n_out": self.n_out,
+            "activation": activation,
+        }
+
+    def named_params(self):
+        """``W1, b1`` (the hidden layer) and ``W_out, b_out`` (the logistic
+        regression), as an SdA names its layers."""
+        return {
+            "W1": self.hiddenLayer.W,
+            "b1": self.hiddenLayer.b,
+            "W_out": self.logRegressionLayer.W,
+            "b_out": self.logRegressionLayer.b,
+        }
+
+    @classmethod
+    def from_config(cls, config, input=None):
+        """A new MLP from :meth:`config`, on ``input`` or a new matrix."""
+        config = dict(config)
+        activation = config.pop("activation", "tanh")
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}, got {activation!r}")
         x = pt.matrix("x") if input is None else input
