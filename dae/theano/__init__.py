@@ -14,7 +14,11 @@ This module is PyTensor's (``shared``, ``config``, ``grad``, ``scan``,
   random generator it draws from, as Theano's random streams did;
 * :mod:`dae.theano.tensor` has ``nnet`` (``T.nnet.sigmoid``, ``softmax``, the
   cross-entropies) and ``shared_randomstreams.RandomStreams``;
-* :mod:`dae.theano.sandbox.rng_mrg` has ``MRG_RandomStreams``.
+* :mod:`dae.theano.sandbox.rng_mrg` has ``MRG_RandomStreams``;
+* shared variables are true, as Theano's were, so the tutorials' constructors can
+  ask ``if not W:`` whether weights were given (PyTensor's tensors refuse a truth
+  value). This holds for every shared tensor once ``dae.theano`` is imported;
+  other tensors, comparisons included, still refuse, as comparisons did in Theano.
 
 Functions compile through :func:`dae.backend.function`, on the backend dae
 picked, and are :class:`dae.functions.CompiledFunction` objects.
@@ -24,10 +28,18 @@ from collections import OrderedDict as _OrderedDict
 
 from pytensor import *  # noqa: F403
 from pytensor.compile import In as _PyTensorIn
+from pytensor.tensor.sharedvar import TensorSharedVariable as _TensorSharedVariable
 
 from dae import backend as _backend
-from dae.updates import rng_updates as _rng_updates
 from dae.theano import sandbox, tensor  # noqa: F401
+from dae.updates import rng_updates as _rng_updates
+
+
+def _true(self):
+    return True
+
+
+_TensorSharedVariable.__bool__ = _true
 
 
 class In(_PyTensorIn):
