@@ -4,9 +4,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from dae.data import DataError, DownloadError, load_data, load_sample
+from dae.data import DataError, DownloadError, load_sample, shared_dataset
+from dae.data.mnist import UNRECOGNISED, load_dataset
 from dae.training import CHECKPOINT, DivergenceError, Interrupted, Monitor
 
+# Where MNIST is read from, and downloaded into, when --data is not given. A folder
+# the user names is only read: a typo must not start a download or a silent fallback.
 DEFAULT_DATA = Path("data/mnist")
 
 SAMPLE_BANNER = (
@@ -21,9 +24,11 @@ def add_common_arguments(parser, output, seed):
     parser.add_argument(
         "--data",
         type=Path,
-        default=DEFAULT_DATA,
-        help="folder with the four MNIST IDX files or mnist.pkl.gz, or 'sample' for the "
-        "5,000 digits shipped with dae (default: %(default)s)",
+        default=None,  # None: DEFAULT_DATA, the only folder MNIST is downloaded into
+        help="folder with four IDX files in MNIST's format (MNIST, Fashion-MNIST, ...) or "
+        "mnist.pkl.gz, or 'sample' for the 5,000 digits shipped with dae (default: "
+        f"{DEFAULT_DATA}, where MNIST is downloaded if missing, with the sample as a "
+        "last resort)",
     )
     parser.add_argument(
         "--output",
@@ -49,29 +54,43 @@ def add_common_arguments(parser, output, seed):
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
-def load_mnist_or_sample(path, limit=None):
-    """Full MNIST from ``path`` (downloading it if need be), else the embedded sample.
+def load_mnist_or_sample(path=None, limit=None):
+    """The data set at ``path``; without one, MNIST from DEFAULT_DATA, else the sample.
 
-    Falls back only when MNIST is neither on disk nor downloadable, and then says
-    so on stderr in a banner; a damaged file is an error, not a reason to fall back.
-    ``path`` ``"sample"`` asks for the sample. With ``limit``, each split keeps
-    only its first ``limit`` examples.
+    ``path`` None reads DEFAULT_DATA, downloading MNIST into it if need be, and
+    falls back to the embedded sample only when MNIST is neither there nor
+    downloadable, saying so on stderr in a banner. A ``path`` given is only read:
+    a missing or empty folder is a DataError, never a download or a fallback.
+    ``path`` ``"sample"`` asks for the sample. A damaged file is always an error.
+    One line on stderr says which data set was loaded. With ``limit``, each split
+    keeps only its first ``limit`` examples.
 
     Returns
     -------
-    (datasets, name): the three (x, y) pairs of shared variables, and ``"mnist"``
+    (datasets, name): the three (x, y) pairs of shared variables, and the name of
+    the data set: ``"mnist"``, ``"fashion-mnist"``, ``dae.data.mnist.UNRECOGNISED``
     or ``"mnist-5k-sample"``.
     """
     if str(path) == "sample":
-        print("data: the 5,000-digit sample; its error rates are not comparable with "
-              "published MNIST results", file=sys.stderr, flush=True)  # fmt: skip
         datasets, name = load_sample(), "mnist-5k-sample"
-    else:
+    elif path is None:
         try:
-            datasets, name = load_data(path), "mnist"
+            sets, name = load_dataset(DEFAULT_DATA)
+            datasets = [shared_dataset(xy) for xy in sets]
         except DownloadError as e:
             print(f"{e}\n\n{SAMPLE_BANNER}\n", file=sys.stderr, flush=True)
             datasets, name = load_sample(), "mnist-5k-sample"
+    else:
+        sets, name = load_dataset(path, download=False)
+        datasets = [shared_dataset(xy) for xy in sets]
+    source = DEFAULT_DATA if path is None else path
+    if name == "mnist-5k-sample":
+        line = "the 5,000-digit sample; its error rates are not comparable with published results"
+    elif name == UNRECOGNISED:
+        line = f"{name} from {source}: in MNIST's format, but neither MNIST nor Fashion-MNIST"
+    else:
+        line = f"{name} from {source}"
+    print(f"data: {line}", file=sys.stderr, flush=True)
     if limit:
         for x, y in datasets:
             x.set_value(x.get_value(borrow=True)[:limit])

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 from PIL import Image
-from test_scripts import ROOT, SCRIPTS, run_script
+from script_runner import ROOT, SCRIPTS, run_script
 
 # A small SdA on the embedded sample (no MNIST needed): 4 + 4 pretraining epochs,
 # 6 fine-tuning epochs with dropout and momentum, so velocities and generator

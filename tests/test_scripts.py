@@ -1,35 +1,13 @@
 """The command-line scripts, end to end on small slices of real digits."""
 
-import importlib.util
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+from script_runner import run_script
 
 import dae.data.mnist
-
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPTS = ROOT / "scripts"
-
-
-def run_script(name, *args):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, str(SCRIPTS / name), *map(str, args)],
-        capture_output=True, text=True, env=env, timeout=600,
-    )  # fmt: skip
-
-
-def import_script(name):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_train_sda_end_to_end_on_a_slice_of_mnist(mnist_dir, tmp_path):
@@ -54,21 +32,6 @@ def test_train_sda_end_to_end_on_a_slice_of_mnist(mnist_dir, tmp_path):
     for k in (1, 2):
         with Image.open(out / f"filters_layer{k}.png") as img:
             assert img.size == (10 * 29 - 1, 10 * 29 - 1)
-
-
-def test_train_sda_falls_back_to_the_sample_loudly(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(dae.data.mnist, "MIRRORS", ("http://127.0.0.1:1/",))
-    train_sda = import_script("train_sda")
-    result = train_sda.main([
-        "--data", str(tmp_path / "mnist"), "--output", str(tmp_path / "run"),
-        "--hidden", "20", "--corruption", "0.1", "--pretraining-epochs", "1",
-        "--training-epochs", "2", "--batch-size", "50",
-    ])  # fmt: skip
-    err = capsys.readouterr().err
-    assert "FULL MNIST IS NOT AVAILABLE" in err and "NOT comparable" in err
-    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    assert metrics["dataset"] == "mnist-5k-sample"
-    assert result["test_error"] < 0.5
 
 
 def test_a_damaged_data_file_is_an_error_not_a_fallback(tmp_path):

@@ -1,4 +1,5 @@
-"""Data sets for the tutorials: MNIST and an embedded 5,000-digit MNIST sample."""
+"""Data sets for the tutorials: MNIST-format IDX files (MNIST, Fashion-MNIST, ...) and an
+embedded 5,000-digit MNIST sample."""
 
 from dae.data.mnist import (
     MIRRORS,
@@ -6,7 +7,9 @@ from dae.data.mnist import (
     DownloadError,
     check_data,
     download_mnist,
+    identify,
     load_data,
+    load_dataset,
     load_mnist,
     load_sample,
     load_sample_arrays,
@@ -20,7 +23,9 @@ __all__ = [
     "DownloadError",
     "check_data",
     "download_mnist",
+    "identify",
     "load_data",
+    "load_dataset",
     "load_mnist",
     "load_sample",
     "load_sample_arrays",

@@ -5,6 +5,10 @@ training images train, the last 10,000 validate, the 10,000 t10k images test.
 ``load_sample`` gives 5,000 real MNIST digits shipped inside the package, for
 demos and tests that must run without network or data files.
 
+Any four IDX files in MNIST's format load the same way (Fashion-MNIST, for one);
+``load_dataset`` and ``identify`` name them by the MD5s of their content: "mnist",
+"fashion-mnist", or UNRECOGNISED. Only MNIST is ever downloaded.
+
 Every file is checked before it is used: a missing, truncated, corrupt or hostile
 file raises DataError naming the file and what is wrong with it.
 """
@@ -19,6 +23,9 @@ from pathlib import Path
 
 import numpy as np
 import pytensor
+from pytensor.compile.sharedvalue import SharedVariable
+from pytensor.graph.basic import Constant, Variable
+from pytensor.graph.traversal import graph_inputs
 
 from dae.data.pickles import unpickle_arrays
 from dae.files import DataError, write_atomic
@@ -30,6 +37,19 @@ MD5 = {
     "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
     "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
 }
+# The same for Fashion-MNIST (Xiao, Rasul and Vollgraf 2017): 28x28 grey images of
+# clothes in 10 classes, in MNIST's format. Its authors list the MD5s of their .gz
+# files, which a copy gzipped again does not match; these are of the content.
+FASHION_MD5 = {
+    "train-images-idx3-ubyte": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
+    "train-labels-idx1-ubyte": "9018921c3c673c538a1fc5bad174d6f9",
+    "t10k-images-idx3-ubyte": "8181f5470baa50b63fa0f6fddb340f0a",
+    "t10k-labels-idx1-ubyte": "15d484375f8d13e6eb1aabb0c3f46965",
+}
+# Data sets recognised by the MD5s of their four files. Other files in MNIST's format
+# load as well, named UNRECOGNISED, so that a result is never credited to the wrong set.
+KNOWN = {"mnist": MD5, "fashion-mnist": FASHION_MD5}
+UNRECOGNISED = "unrecognised IDX files"
 MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
@@ -92,7 +112,11 @@ def read_idx(path):
 
     """
     path = Path(path)
-    data = _read_bytes(path)
+    return _parse_idx(_read_bytes(path), path)
+
+
+def _parse_idx(data, path):
+    """Decode the IDX content `data` of the file `path` (see `read_idx`)."""
     if len(data) < 4:
         raise DataError(f"{path}: {len(data)} bytes, too short for an IDX file")
     if data[:2] != b"\0\0":
@@ -132,14 +156,22 @@ def check_data(x, y=None, n_ins=None, n_outs=None, unit_interval=True, source="d
 
     Parameters
     ----------
-    x : array or shared variable of examples, one per row; every value must be
-        a finite number, and in [0, 1] when ``unit_interval`` (cross-entropy needs it).
-    y : optional labels, one integer per row of ``x``, each in 0..n_outs-1.
+    x : array, shared variable or expression of shared variables (the tutorials'
+        ``T.cast(shared_y, 'int32')``) holding the examples, one per row; every
+        value must be a finite number, and in [0, 1] when ``unit_interval``
+        (cross-entropy needs it).
+    y : optional labels in the same forms, one integer per row of ``x``, each in
+        0..n_outs-1.
+
+    An expression that depends on a function's inputs has no value until the
+    function is called; it is not checked.
     n_ins : the number of columns ``x`` must have (a model's input size).
     n_outs : the number of classes.
     source : what to call the data in a message: a file name or a split.
     """
-    x = np.asarray(x.get_value(borrow=True) if hasattr(x, "get_value") else x)
+    x = _value(x)
+    if x is None:
+        return
     if x.dtype.kind not in "biuf":
         raise DataError(f"{source}: examples must be real numbers, got dtype {x.dtype}")
     if x.ndim != 2:
@@ -157,7 +189,9 @@ def check_data(x, y=None, n_ins=None, n_outs=None, unit_interval=True, source="d
         raise DataError(f"{source}: values must lie in [0, 1], found {x.min():g} to {x.max():g}")
     if y is None:
         return
-    y = np.asarray(y.get_value(borrow=True) if hasattr(y, "get_value") else y)
+    y = _value(y)
+    if y is None:
+        return
     if y.shape != (len(x),):
         raise DataError(f"{source}: {len(x)} examples but labels of shape {y.shape}")
     if y.size and not np.issubdtype(y.dtype, np.integer):
@@ -169,18 +203,76 @@ def check_data(x, y=None, n_ins=None, n_outs=None, unit_interval=True, source="d
         )
 
 
+def _value(data):
+    """The array held by ``data``: an array, a shared variable, or an expression of
+    shared variables and constants (evaluated once); None for an expression of
+    other symbolic inputs."""
+    if isinstance(data, SharedVariable):
+        return np.asarray(data.get_value(borrow=True))
+    if isinstance(data, Variable):
+        if not all(isinstance(v, (SharedVariable, Constant)) for v in graph_inputs([data])):
+            return None
+        return np.asarray(data.eval())
+    return np.asarray(data)
+
+
 def _check(x, y, source):
     """Check one MNIST (x, y) set: n x 784 pixels in [0, 1], n labels in 0..9."""
     check_data(x, y, n_ins=784, n_outs=10, source=source)
 
 
+def _read_idx_md5(path):
+    """Read the IDX file `path` (see `read_idx`); return its array and the MD5 of its
+    uncompressed content, from one read."""
+    data = _read_bytes(path)
+    return _parse_idx(data, path), hashlib.md5(data).hexdigest()
+
+
+def _dataset_name(digests):
+    """The name in KNOWN whose MD5s are `digests` (file name -> MD5), else UNRECOGNISED."""
+    return next((name for name, md5 in KNOWN.items() if md5 == digests), UNRECOGNISED)
+
+
+def identify(folder):
+    """Name the data set held by the four IDX files in `folder`, by their MD5s.
+
+    `load_dataset` names what it loads without reading the files twice; this is
+    for a folder that is not to be loaded.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A folder with the four IDX files, gzipped or not.
+
+    Returns
+    -------
+    str
+        ``"mnist"`` or ``"fashion-mnist"`` when all four files are the published
+        ones, else `UNRECOGNISED` (``"unrecognised IDX files"``).
+
+    Raises
+    ------
+    DataError
+        If a file is missing, unreadable or not an IDX file of MNIST's format.
+
+    """
+    folder = Path(folder)
+    # Parsed as well as hashed: only IDX files may be called "unrecognised IDX files".
+    digests = {name: _read_idx_md5(_require(folder, name))[1] for name in MD5}
+    return _dataset_name(digests)
+
+
 def _load_idx(folder):
-    """Read the four IDX files in `folder` and split them the classic way."""
-    sets = []
+    """Read the four IDX files in `folder`, split them the classic way and name them.
+
+    Each file is hashed as it is read, so naming the data set costs no second read.
+    """
+    sets, digests = [], {}
     for part in ("train", "t10k"):
-        images = _require(folder, f"{part}-images-idx3-ubyte")
-        labels = _require(folder, f"{part}-labels-idx1-ubyte")
-        x, y = read_idx(images), read_idx(labels)
+        images_name, labels_name = f"{part}-images-idx3-ubyte", f"{part}-labels-idx1-ubyte"
+        images, labels = _require(folder, images_name), _require(folder, labels_name)
+        x, digests[images_name] = _read_idx_md5(images)
+        y, digests[labels_name] = _read_idx_md5(labels)
         if x.ndim != 3:
             raise DataError(f"{images}: expected images, found labels of shape {x.shape}")
         if y.ndim != 1:
@@ -197,7 +289,8 @@ def _load_idx(folder):
     (x, y), test = sets
     if len(x) <= N_VALID:
         raise DataError(f"{folder}: only {len(x)} training images, need more than {N_VALID}")
-    return (x[:-N_VALID], y[:-N_VALID]), (x[-N_VALID:], y[-N_VALID:]), test
+    split = (x[:-N_VALID], y[:-N_VALID]), (x[-N_VALID:], y[-N_VALID:]), test
+    return split, _dataset_name(digests)
 
 
 def _unpickled_set(pair, source):
@@ -256,32 +349,38 @@ def _require(folder, name):
     return path
 
 
-def load_mnist(path):
-    """Load MNIST as numpy arrays, downloading the IDX files if `path` holds no data.
+def load_dataset(path, download=True):
+    """Load MNIST, or another data set in its format, as numpy arrays, and name it.
 
     Parameters
     ----------
     path : str or Path
         A folder with the four IDX files (gzipped or not) or ``mnist.pkl.gz``,
         or the path of ``mnist.pkl.gz`` itself. IDX files win when both are there.
+    download : bool
+        Whether to download MNIST's IDX files when `path` holds no data or only
+        some of MNIST's files. Without it, such a `path` is an error.
 
     Returns
     -------
     tuple
-        ``((train_x, train_y), (valid_x, valid_y), (test_x, test_y))``; x float32
-        of shape (n, 784) in [0, 1], y int32.
+        ``(sets, name)``: `sets` is ``((train_x, train_y), (valid_x, valid_y),
+        (test_x, test_y))``, x float32 of shape (n, 784) in [0, 1], y int32;
+        `name` is what `identify` says of the IDX files, or ``"mnist"`` for the
+        pickle, a format in which only MNIST was published.
 
     Raises
     ------
     DataError
         If a file is damaged or inconsistent, or a missing one cannot be
-        downloaded. Only missing files are downloaded: a damaged file is reported,
-        never replaced.
+        downloaded. Only missing files are downloaded, and only beside MNIST's
+        own: a damaged file or one of another data set is reported, never
+        replaced or completed.
 
     """
     path = Path(path)
     if path.is_file():
-        return _load_pickle(path)
+        return _load_pickle(path), "mnist"
     if path.suffix in (".gz", ".pkl"):
         raise DataError(f"{path}: no such file")
     if path.exists() and not path.is_dir():
@@ -289,14 +388,47 @@ def load_mnist(path):
     if all(_find(path, name) for name in MD5):
         return _load_idx(path)
     if (path / PICKLE).is_file():
-        return _load_pickle(path / PICKLE)
+        return _load_pickle(path / PICKLE), "mnist"
     # Read what is there before downloading the rest: a damaged file is an error to
     # report, never a reason to go to the network.
-    for name in MD5:
-        if (found := _find(path, name)) is not None:
-            read_idx(found)
+    present = {name: found for name in MD5 if (found := _find(path, name)) is not None}
+    digests = {name: _read_idx_md5(found)[1] for name, found in present.items()}
+    if not download:
+        if not path.exists():
+            raise DataError(f"{path}: no such file or folder")
+        if not present:
+            raise DataError(
+                f"{path}: holds no data: neither the four IDX files ({', '.join(MD5)}, "
+                f"gzipped or not) nor {PICKLE}"
+            )
+        missing = [name for name in MD5 if name not in present]
+        raise DataError(
+            f"{path}: holds only some of the four IDX files: no {', '.join(missing)} "
+            "(plain or as NAME.gz)"
+        )
+    for name, digest in digests.items():
+        if digest != MD5[name]:
+            raise DataError(
+                f"{present[name]}: not MNIST's file (MD5 {digest} of its content, MNIST's "
+                f"is {MD5[name]}): MNIST's missing files are not downloaded beside it"
+            )
     download_mnist(path, MIRRORS)  # looked up now, so tests can patch MIRRORS
     return _load_idx(path)
+
+
+def load_mnist(path, download=True):
+    """Load MNIST, or another data set in its format, as numpy arrays.
+
+    `load_dataset` without the name: see it for the parameters and errors.
+
+    Returns
+    -------
+    tuple
+        ``((train_x, train_y), (valid_x, valid_y), (test_x, test_y))``; x float32
+        of shape (n, 784) in [0, 1], y int32.
+
+    """
+    return load_dataset(path, download)[0]
 
 
 def download_mnist(folder, mirrors=MIRRORS, timeout=30):
@@ -351,13 +483,13 @@ def shared_dataset(data_xy, borrow=True):
     return shared_x, shared_y
 
 
-def load_data(path):
-    """Load MNIST (see `load_mnist`) as shared variables, x floatX and y int32.
+def load_data(path, download=True):
+    """Load MNIST (see `load_dataset`) as shared variables, x floatX and y int32.
 
     Returns ``[(train_x, train_y), (valid_x, valid_y), (test_x, test_y)]``, the
     tutorials' ``datasets``.
     """
-    return [shared_dataset(xy) for xy in load_mnist(path)]
+    return [shared_dataset(xy) for xy in load_mnist(path, download)]
 
 
 def load_sample_arrays(seed=1234):
