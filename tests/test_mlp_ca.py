@@ -120,14 +120,8 @@ def test_the_mlp_shares_its_layers_parameters():
     np.testing.assert_allclose(got, expected, rtol=1e-5)
 
 
-@pytest.fixture(scope="module")
-def sample():
-    (train_set_x, train_set_y), _, _ = dae.load_sample()
-    return train_set_x, train_set_y
-
-
 def test_the_mlp_learns_the_sample_digits(sample):
-    train_set_x, train_set_y = sample
+    (train_set_x, train_set_y), _, _ = sample
     batch_size, n_batches, learning_rate = 20, 25, 0.1  # 500 training digits
     index, x, y = pt.lscalar("index"), pt.matrix("x"), pt.ivector("y")
     classifier = MLP(np.random.RandomState(1234), x, n_in=784, n_hidden=50, n_out=10)
@@ -168,7 +162,7 @@ def train_ca(train_set_x, contraction_level, epochs=4, batch_size=20, n_batches=
 
 
 def test_the_ca_lowers_its_cost_and_contracts_more_at_a_higher_level(sample):
-    train_set_x = sample[0]
+    (train_set_x, _), _, _ = sample
     data = train_set_x.get_value()[:500]
     norms = []
     for level in (0.0, 3.0):

@@ -11,12 +11,6 @@ from dae import SdA, dA
 from dae.data import load_sample_arrays
 
 
-@pytest.fixture(scope="module")
-def sample():
-    """The embedded 5,000-digit MNIST sample as shared variables."""
-    return dae.load_sample()
-
-
 def compiled_dtypes(fn):
     """The dtypes of every variable in a compiled function's graph."""
     return {v.type.dtype for v in fn.maker.fgraph.variables if hasattr(v.type, "dtype")}
