@@ -11,7 +11,7 @@ import pytest
 
 import dae
 import dae.models
-from dae import HiddenLayer, LogisticRegression, SdA, dA
+from dae import MLP, HiddenLayer, LogisticRegression, SdA, cA, dA
 from dae.data import DataError
 from dae.models.deep_ae import DeepAutoencoder
 from dae.models.mlp import ACTIVATIONS, relu
@@ -54,6 +54,14 @@ MODELS = {
     "LogisticRegression": (
         lambda: LogisticRegression(pt.matrix("x"), 6, 3),
         lambda m: (m.input, m.p_y_given_x),
+    ),
+    "MLP": (
+        lambda: MLP(np.random.RandomState(1), pt.matrix("x"), 6, 4, 3, activation=relu),
+        lambda m: (m.input, m.logRegressionLayer.p_y_given_x),
+    ),
+    "cA": (
+        lambda: cA(np.random.RandomState(1), n_visible=6, n_hidden=4, n_batchsize=5),
+        lambda m: (m.x, m.get_reconstructed_input(m.get_hidden_values(m.x))),
     ),
     "VAE": (
         lambda: VAE(np.random.RandomState(1), n_visible=6, n_hidden=4, n_latent=2),
