@@ -40,15 +40,18 @@ def shared_generator(theano_rng, numpy_rng):
     """The shared generator a model draws its noise from, given its ``theano_rng``.
 
     A generator variable (``pt.random.shared_rng``) is used as it is, so models
-    given the same one draw from one stream. Random streams, the tutorials'
-    ``RandomStreams`` (:mod:`dae.theano`) or PyTensor's ``RandomStream``, give a
-    new generator spawned from their seed, as each of their draws gets one.
-    None gives a new generator seeded from ``numpy_rng``.
+    given the same one draw from one stream. Random streams give a new generator
+    spawned from their seed, as each of their draws gets one: the tutorials'
+    ``RandomStreams`` (:mod:`dae.theano`), whose ``seed()`` then reseeds it too,
+    or PyTensor's ``RandomStream``. None gives a new generator seeded from
+    ``numpy_rng``.
     """
     if theano_rng is None:
         return pt.random.shared_rng(seed=random_seed(numpy_rng))
     if isinstance(getattr(theano_rng, "type", None), RandomGeneratorType):
         return theano_rng
+    if callable(getattr(theano_rng, "generator", None)):
+        return theano_rng.generator()
     seeds = getattr(theano_rng, "gen_seedgen", None)
     if isinstance(seeds, np.random.SeedSequence):
         (seed,) = seeds.spawn(1)

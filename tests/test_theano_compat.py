@@ -186,6 +186,19 @@ def test_da_draws_its_masks_from_random_streams(sample):
         assert np.mean(costs[-10:]) < np.mean(costs[:10])
 
 
+def test_reseeding_random_streams_reseeds_the_models_given_them():
+    streams = RandomStreams(123)
+    da = dae.dA(np.random.RandomState(0), theano_rng=streams, n_visible=30, n_hidden=5)
+    tilde = da.get_corrupted_input(da.x, 0.5)
+    corrupt = theano.function([da.x], tilde)  # advances the generator by itself
+    ones = np.ones((4, 30), "float32")
+    streams.seed(9)
+    first = corrupt(ones)
+    assert not np.array_equal(corrupt(ones), first)
+    streams.seed(9)
+    np.testing.assert_array_equal(corrupt(ones), first)
+
+
 def test_in_defaults_are_honoured_and_need_a_name():
     x, scale = T.scalar("x"), T.scalar("scale")
     f = theano.function([x, theano.In(scale, value=2.0)], x * scale)

@@ -36,25 +36,32 @@ class RandomStreams:
         self.default_instance_seed = seed
         self.gen_seedgen = np.random.SeedSequence(seed)
         self.state_updates = []  # (shared generator, its next state), one pair per draw
+        self.generators = []  # every generator spawned, for seed()
 
     def updates(self):
         """The ``(generator, next state)`` pairs of every draw so far."""
         return list(self.state_updates)
 
     def seed(self, seed=None):
-        """Reseed the generators of every draw so far from ``seed`` (by default the
-        stream's own), and those of later draws."""
+        """Reseed every generator spawned so far, by draws and by models given the
+        stream, from ``seed`` (by default the stream's own), and later ones."""
         self.gen_seedgen = np.random.SeedSequence(
             self.default_instance_seed if seed is None else seed
         )
-        children = self.gen_seedgen.spawn(len(self.state_updates))
-        for (rng, _), child in zip(self.state_updates, children):
+        for rng, child in zip(self.generators, self.gen_seedgen.spawn(len(self.generators))):
             rng.set_value(np.random.default_rng(child), borrow=True)
+
+    def generator(self):
+        """A new shared generator spawned from the stream, reseeded by :meth:`seed`:
+        what a dae model given the stream as ``theano_rng`` draws its noise from."""
+        (child,) = self.gen_seedgen.spawn(1)
+        rng = pytensor.shared(np.random.default_rng(child), borrow=True)
+        self.generators.append(rng)
+        return rng
 
     def _draw(self, sample):
         """``sample(rng) -> (next_rng, value)`` on a new shared generator."""
-        (child,) = self.gen_seedgen.spawn(1)
-        rng = pytensor.shared(np.random.default_rng(child), borrow=True)
+        rng = self.generator()
         next_rng, value = sample(rng)
         self.state_updates.append((rng, next_rng))
         return value
