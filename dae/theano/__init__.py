@@ -39,6 +39,8 @@ def _true(self):
     return True
 
 
+# Theano's `if not W:` asked whether weights were given; PyTensor's tensors refuse
+# it. A shared variable is never a comparison, so answering True is safe.
 _TensorSharedVariable.__bool__ = _true
 
 
