@@ -73,17 +73,14 @@ def load_mnist_or_sample(path=None, limit=None):
     """
     if str(path) == "sample":
         datasets, name = load_sample(), "mnist-5k-sample"
-    elif path is None:
+    else:
+        source = DEFAULT_DATA if path is None else path
         try:
-            sets, name = load_dataset(DEFAULT_DATA)
+            sets, name = load_dataset(source, download=path is None)
             datasets = [shared_dataset(xy) for xy in sets]
-        except DownloadError as e:
+        except DownloadError as e:  # only the default folder downloads
             print(f"{e}\n\n{SAMPLE_BANNER}\n", file=sys.stderr, flush=True)
             datasets, name = load_sample(), "mnist-5k-sample"
-    else:
-        sets, name = load_dataset(path, download=False)
-        datasets = [shared_dataset(xy) for xy in sets]
-    source = DEFAULT_DATA if path is None else path
     if name == "mnist-5k-sample":
         line = "the 5,000-digit sample; its error rates are not comparable with published results"
     elif name == UNRECOGNISED:

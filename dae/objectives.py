@@ -1,4 +1,14 @@
-r"""Cost terms: plain functions on symbolic expressions.
+r"""Cost terms: plain functions on symbolic expressions, each written once.
+
+The cross-entropy of a sigmoid reconstruction :math:`z = s(a)` of :math:`x \in
+[0, 1]^d`, taken from the pre-activation :math:`a`:
+
+.. math::
+
+    -\sum_k \left[ x_k \log z_k + (1 - x_k) \log(1 - z_k) \right]
+    = \sum_k \mathrm{softplus}(a_k) - x_k a_k,
+
+the same number without the logarithm of a saturated sigmoid.
 
 The contractive penalty of Rifai et al. (2011) is the squared Frobenius norm of
 the encoder's Jacobian. For a code :math:`h = f(x W + b)` of an input
@@ -16,6 +26,25 @@ side costs a matrix-vector product per minibatch, where forming :math:`J` costs
 """
 
 import pytensor.tensor as pt
+from pytensor.tensor.math import softplus
+
+
+def cross_entropy_from_logits(a, x):
+    r"""Cross-entropy of the reconstruction ``sigmoid(a)`` of ``x``, one per row.
+
+    .. math:: \sum_k \mathrm{softplus}(a_k) - x_k a_k
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor.tensor as pt
+    >>> from dae.objectives import cross_entropy_from_logits
+    >>> a, x = pt.as_tensor(np.array([[0.0, 2.0]])), pt.as_tensor(np.array([[1.0, 0.0]]))
+    >>> z = 1 / (1 + np.exp(-np.array([0.0, 2.0])))
+    >>> bool(np.isclose(cross_entropy_from_logits(a, x).eval()[0],
+    ...                 -np.log(z[0]) - np.log(1 - z[1])))
+    True
+    """
+    return pt.sum(softplus(a) - x * a, axis=1)
 
 
 def jacobian_norm(slope, W):

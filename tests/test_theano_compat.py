@@ -117,8 +117,8 @@ def test_every_factory_returns_a_compiled_function(sample):
 
 
 def test_scores_return_every_minibatch_or_one(sample):
-    _, valid_score, test_score = small_sda().build_finetune_functions(sample, 20, 0.1)
-    (valid_x, _), _ = sample[1], None
+    _, valid_score, _ = small_sda().build_finetune_functions(sample, 20, 0.1)
+    valid_x, _ = sample[1]
     scores = valid_score()
     assert len(scores) == valid_x.get_value().shape[0] // 20
     assert float(valid_score(3)) == float(scores[3])
@@ -161,6 +161,8 @@ def test_random_streams_advance_by_themselves_and_draw_float_masks(streams):
     assert abs(first.mean() - 0.7) < 0.02
     srng.seed(7)
     np.testing.assert_array_equal(draw(0.7), first)
+    frozen = theano.function([p], mask, no_default_updates=True)
+    np.testing.assert_array_equal(frozen(0.7), frozen(0.7))
     counts = theano.function([], srng.binomial(size=(2000,), n=5, p=0.5))()
     assert counts.dtype == np.int64 and abs(counts.mean() - 2.5) < 0.1
     normal = theano.function([], srng.normal(size=(2000,), avg=1.0, std=2.0))()

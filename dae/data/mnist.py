@@ -162,12 +162,12 @@ def check_data(x, y=None, n_ins=None, n_outs=None, unit_interval=True, source="d
         (cross-entropy needs it).
     y : optional labels in the same forms, one integer per row of ``x``, each in
         0..n_outs-1.
-
-    An expression that depends on a function's inputs has no value until the
-    function is called; it is not checked.
     n_ins : the number of columns ``x`` must have (a model's input size).
     n_outs : the number of classes.
     source : what to call the data in a message: a file name or a split.
+
+    An expression that depends on a function's inputs has no value until the
+    function is called; it is not checked.
     """
     x = _value(x)
     if x is None:

@@ -29,12 +29,12 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 from pytensor.graph.basic import Variable
-from pytensor.tensor.math import sigmoid, softplus
+from pytensor.tensor.math import sigmoid
 
 from dae.functions import check_sizes
 from dae.models.mlp import initial_weights
 from dae.models.persistence import Persistent
-from dae.objectives import jacobian_norm
+from dae.objectives import cross_entropy_from_logits, jacobian_norm
 from dae.updates import sgd
 
 
@@ -160,7 +160,7 @@ class cA(Persistent):
             raise ValueError(f"contraction_level must be 0 or more, got {contraction_level}")
         y = self.get_hidden_values(self.x)
         a = self._decoder_preactivation(y)
-        self.L_rec = pt.sum(softplus(a) - self.x * a, axis=1)
+        self.L_rec = cross_entropy_from_logits(a, self.x)
         self.L_jacob = pt.sum(jacobian_norm(y * (1 - y), self.W)) / self.n_batchsize
         cost = pt.mean(self.L_rec) + contraction_level * pt.mean(self.L_jacob)
         return cost, sgd(cost, self.params, learning_rate)

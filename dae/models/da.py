@@ -47,14 +47,14 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 from pytensor.graph.basic import Variable
-from pytensor.tensor.math import sigmoid, softplus
+from pytensor.tensor.math import sigmoid
 
 from dae.backend import function
 from dae.data import check_data
 from dae.functions import check_batch_size, check_sizes, minibatch
 from dae.models.mlp import ACTIVATIONS, initial_weights
 from dae.models.persistence import Persistent
-from dae.objectives import jacobian_norm
+from dae.objectives import cross_entropy_from_logits, jacobian_norm
 from dae.random import dropout, shared_generator, standard_normal, unit_uniform
 from dae.updates import rng_updates, sgd
 
@@ -250,7 +250,7 @@ class dA(Persistent):
         y = self.get_hidden_values(tilde_x)
         a = self._decoder_preactivation(y)
         if self.loss == "cross_entropy":
-            L = pt.sum(softplus(a) - self.x * a, axis=1)
+            L = cross_entropy_from_logits(a, self.x)
         else:
             L = pt.sum(pt.sqr(a - self.x), axis=1)
         cost = pt.mean(L)

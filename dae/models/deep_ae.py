@@ -17,13 +17,13 @@ Salakhutdinov, 2006, did this with RBMs).
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
-from pytensor.tensor.math import softplus
 
 from dae.backend import function
 from dae.data import check_data
 from dae.functions import check_batch_size, check_sizes, minibatch
 from dae.models.mlp import ACTIVATIONS, HiddenLayer
 from dae.models.persistence import Persistent
+from dae.objectives import cross_entropy_from_logits
 from dae.updates import sgd
 
 
@@ -138,7 +138,7 @@ class DeepAutoencoder(Persistent):
     def get_cost(self):
         """Mean reconstruction cross-entropy, plus the weight decay if any."""
         a = self.output_preactivation
-        cost = pt.mean(pt.sum(softplus(a) - self.x * a, axis=1))
+        cost = pt.mean(cross_entropy_from_logits(a, self.x))
         if self.weight_decay:
             cost += self.weight_decay * sum(pt.sum(pt.sqr(W)) for W in self.weights)
         return cost

@@ -21,13 +21,14 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 from pytensor.graph.replace import clone_replace
-from pytensor.tensor.math import sigmoid, softplus
+from pytensor.tensor.math import sigmoid
 
 from dae.backend import function
 from dae.data import check_data
 from dae.functions import check_batch_size, check_sizes, minibatch
 from dae.models.mlp import HiddenLayer
 from dae.models.persistence import Persistent
+from dae.objectives import cross_entropy_from_logits
 from dae.random import shared_generator, standard_normal
 from dae.updates import momentum, rng_updates, sgd
 
@@ -108,7 +109,7 @@ class VAE(Persistent):
         _, eps = standard_normal(self.theano_rng, self.mu.shape, self.mu.dtype)
         z = self.mu + pt.exp(0.5 * self.log_var) * eps
         a = self.decoder_logits(z)
-        reconstruction = pt.mean(pt.sum(softplus(a) - self.x * a, axis=1))
+        reconstruction = pt.mean(cross_entropy_from_logits(a, self.x))
         kl = pt.mean(
             0.5 * pt.sum(pt.sqr(self.mu) + pt.exp(self.log_var) - self.log_var - 1, axis=1)
         )

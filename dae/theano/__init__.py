@@ -89,7 +89,9 @@ def function(inputs, outputs=None, **kwargs):
     listed = outputs if isinstance(outputs, list | tuple) else [] if outputs is None else [outputs]
     drawn = [getattr(o, "variable", o) for o in listed] + list(updates.values())
     # Theano's random streams advanced by themselves: each generator drawn from
-    # gets its next state as an update, unless the caller gave it one.
-    for rng, next_rng in _rng_updates(*drawn).items():
-        updates.setdefault(rng, next_rng)
+    # gets its next state as an update, unless the caller gave it one or asked
+    # for none with no_default_updates=True.
+    if kwargs.get("no_default_updates") is not True:
+        for rng, next_rng in _rng_updates(*drawn).items():
+            updates.setdefault(rng, next_rng)
     return _backend.function(inputs, outputs, defaults=defaults, updates=updates, **kwargs)
