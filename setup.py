@@ -1,12 +1,17 @@
+import re
 from pathlib import Path
 
 from setuptools import find_packages, setup
 
+HERE = Path(__file__).parent
+# Read, not imported: importing dae needs its dependencies installed first.
+VERSION = re.search(r'__version__ = "([^"]+)"', (HERE / "dae" / "version.py").read_text()).group(1)
+
 setup(
     name="dae",
-    version="0.1.0",
+    version=VERSION,
     description="Denoising autoencoders in the style of the Theano tutorials, on PyTensor",
-    long_description=Path(__file__).with_name("README.md").read_text(encoding="utf-8"),
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     license="BSD-3-Clause",
     packages=find_packages(include=["dae", "dae.*"]),

@@ -3,41 +3,53 @@
 Importing ``dae`` makes float32 PyTensor's default float type (``floatX``), as the
 tutorials ran with ``THEANO_FLAGS=floatX=float32``, and picks the fastest CPU
 backend found (:mod:`dae.backend`); settings given in ``PYTENSOR_FLAGS`` win.
+
+The models are the tutorials' (:class:`dA`, :class:`SdA`, :class:`cA`,
+:class:`HiddenLayer`, :class:`LogisticRegression`, :class:`MLP`) and their wider
+family (:class:`VAE`, :class:`DeepAutoencoder`); :func:`load` reads any of them
+from a file. Costs are built from :mod:`dae.objectives` and trained with the rules
+of :mod:`dae.updates`, in the loops of :mod:`dae.training`.
 """
 
-import os as _os
-
-import pytensor as _pytensor
-
-if "floatX" not in _os.environ.get("PYTENSOR_FLAGS", ""):
-    _pytensor.config.floatX = "float32"
-
-from dae import backend  # noqa: E402
-
-backend.configure_cpu()
-
-from dae import objectives, training, updates  # noqa: E402
-from dae.data import DataError, load_data, load_sample  # noqa: E402
-from dae.images import scale_to_unit_interval, tile_raster_images  # noqa: E402
-from dae.models.ca import cA  # noqa: E402
-from dae.models.da import dA  # noqa: E402
-from dae.models.logistic import LogisticRegression  # noqa: E402
-from dae.models.mlp import MLP, HiddenLayer  # noqa: E402
-from dae.models.sda import SdA  # noqa: E402
-from dae.updates import rng_updates, sgd  # noqa: E402
-
-__version__ = "0.1.0"
+from dae import activations, backend, data, images, init, models, objectives, training, updates
+from dae.data import DataError, load_data, load_sample
+from dae.images import scale_to_unit_interval, tile_raster_images
+from dae.models import (
+    MLP,
+    VAE,
+    DeepAutoencoder,
+    HiddenLayer,
+    LogisticRegression,
+    SdA,
+    cA,
+    dA,
+    load,
+)
+from dae.updates import apply_momentum, momentum, rng_updates, sgd
+from dae.version import __version__
 
 __all__ = [
+    "MLP",
+    "VAE",
     "DataError",
+    "DeepAutoencoder",
     "HiddenLayer",
     "LogisticRegression",
-    "MLP",
     "SdA",
+    "__version__",
+    "activations",
+    "apply_momentum",
+    "backend",
     "cA",
     "dA",
+    "data",
+    "images",
+    "init",
+    "load",
     "load_data",
     "load_sample",
+    "models",
+    "momentum",
     "objectives",
     "rng_updates",
     "scale_to_unit_interval",

@@ -1,7 +1,10 @@
 """Which PyTensor backend compiles dae's functions, and how to switch it.
 
-On import, dae picks the fastest CPU backend it finds, unless ``PYTENSOR_FLAGS``
-already names a mode, linker, BLAS or compiler flags:
+On import (``import dae`` imports it), this module makes float32 PyTensor's
+default float type (``floatX``), as the tutorials ran with
+``THEANO_FLAGS=floatX=float32``, and picks the fastest CPU backend it finds,
+unless ``PYTENSOR_FLAGS`` already names a float type, mode, linker, BLAS or
+compiler flags:
 
 * with a C++ compiler and Intel MKL (the ``mkl`` wheel, installed with dae on
   x86-64 Linux), PyTensor's C linker linked against MKL: Theano's own fast path,
@@ -131,3 +134,8 @@ def function(inputs, outputs=None, defaults=None, checks=None, n_batches=None, *
         if isinstance(container.storage[0], np.ndarray):
             container.storage[0] = jax.device_put(container.storage[0])
     return CompiledFunction(fn, defaults, checks, n_batches)
+
+
+if "floatX" not in os.environ.get("PYTENSOR_FLAGS", ""):
+    pytensor.config.floatX = "float32"
+configure_cpu()

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-class DataError(ValueError):
-    """A data file is missing, damaged or inconsistent, or could not be downloaded."""
+from dae.checks import DataError
 
 
 def write_atomic(path, data):

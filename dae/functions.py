@@ -1,6 +1,4 @@
-"""Compiled functions called the tutorials' way, and checks of their arguments."""
-
-import numbers
+"""Compiled functions called the tutorials' way, and the minibatch they work on."""
 
 import pytensor.tensor as pt
 from pytensor.compile import Function
@@ -97,43 +95,3 @@ class CompiledFunction(Function):
         return CompiledFunction(
             super().copy(*args, **kwargs), self.defaults, self.checks, self.n_batches
         )
-
-
-def n_rows(data):
-    """The number of rows of a shared variable or an array."""
-    return (data.get_value(borrow=True) if hasattr(data, "get_value") else data).shape[0]
-
-
-def check_batch_size(batch_size, sets):
-    """Refuse a ``batch_size`` that is not a whole number from 1 to the rows of every set.
-
-    ``sets`` maps what to call each set in a message (``"train_set_x"``, ``"the
-    validation set"``) to its data. A minibatch larger than a set would leave it
-    with no minibatch at all.
-    """
-    rows = {name: n_rows(data) for name, data in sets.items()}
-    sizes = " and ".join(f"{name} ({n} rows)" for name, n in rows.items())
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
-        raise ValueError(f"batch_size must be a whole number, got {batch_size!r} for {sizes}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size} for {sizes}")
-    small = [f"{name} ({n} rows)" for name, n in rows.items() if n < batch_size]
-    if small:
-        raise ValueError(f"batch_size={batch_size} is larger than {' and '.join(small)}")
-
-
-def check_sizes(**sizes):
-    """Refuse layer sizes that are not positive whole numbers, naming the argument.
-
-    Each keyword is an argument's name; its value a size or a list of sizes.
-    """
-    for name, value in sizes.items():
-        listed = isinstance(value, (list, tuple))
-        for n in value if listed else [value]:
-            whole = isinstance(n, numbers.Integral) and not isinstance(n, bool)
-            if whole and n > 0:
-                continue
-            if listed:
-                kind = "non-positive" if whole else "non-integer"
-                raise ValueError(f"{name} contains a {kind} size: {list(value)}")
-            raise ValueError(f"layer sizes must be positive integers, got {name}={n!r}")

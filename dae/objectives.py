@@ -1,4 +1,8 @@
-r"""Cost terms: plain functions on symbolic expressions, each written once.
+r"""Cost terms: plain functions of symbolic expressions, each written once.
+
+Every model builds its cost from these, so a loss or a penalty means the same
+arithmetic wherever it appears. Per-example terms return one value per row, for
+the model to average over the minibatch; penalties on parameters return a scalar.
 
 The cross-entropy of a sigmoid reconstruction :math:`z = s(a)` of :math:`x \in
 [0, 1]^d`, taken from the pre-activation :math:`a`:
@@ -72,3 +76,91 @@ def jacobian_norm(slope, W):
     array([ 6.5, 10. ])
     """
     return pt.dot(pt.sqr(slope), pt.sum(pt.sqr(W), axis=0))
+
+
+def squared_error(a, x):
+    r"""Squared error of the reconstruction ``a`` of ``x``, one per row.
+
+    .. math:: \sum_k (a_k - x_k)^2
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor.tensor as pt
+    >>> from dae.objectives import squared_error
+    >>> a, x = pt.as_tensor(np.array([[1.0, 2.0]])), pt.as_tensor(np.array([[0.0, 4.0]]))
+    >>> squared_error(a, x).eval()
+    array([5.])
+    """
+    return pt.sum(pt.sqr(a - x), axis=1)
+
+
+def l1(params):
+    r"""Sum of the absolute values of every entry of ``params``: :math:`\sum_W \sum |W|`.
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor.tensor as pt
+    >>> from dae.objectives import l1
+    >>> float(l1([pt.as_tensor(np.array([[1.0, -2.0]])), pt.as_tensor(np.array([-3.0]))]).eval())
+    6.0
+    """
+    return sum(pt.sum(abs(p)) for p in params)
+
+
+def l2(params):
+    r"""Sum of the squares of every entry of ``params``: :math:`\sum_W \sum W^2`.
+
+    The weight decay penalty; its gradient is :math:`2 W`.
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor.tensor as pt
+    >>> from dae.objectives import l2
+    >>> float(l2([pt.as_tensor(np.array([[1.0, -2.0]])), pt.as_tensor(np.array([-3.0]))]).eval())
+    14.0
+    """
+    return sum(pt.sum(pt.sqr(p)) for p in params)
+
+
+def bernoulli_kl(rho, rho_hat):
+    r"""KL divergence of a Bernoulli(``rho_hat``) from a Bernoulli(``rho``), elementwise.
+
+    .. math::
+
+        \mathrm{KL}(\rho \,\|\, \hat\rho) = \rho \log\frac{\rho}{\hat\rho}
+        + (1 - \rho) \log\frac{1 - \rho}{1 - \hat\rho}
+
+    The sparsity penalty: with :math:`\hat\rho_j` the mean activation of sigmoid
+    unit :math:`j` over a minibatch and :math:`\rho` the target, :math:`\sum_j
+    \mathrm{KL}(\rho \| \hat\rho_j)` is zero when every unit is on a fraction
+    :math:`\rho` of the time.
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor.tensor as pt
+    >>> from dae.objectives import bernoulli_kl
+    >>> kl = bernoulli_kl(0.1, pt.as_tensor(np.array([0.1, 0.5]))).eval()
+    >>> float(kl[0]), bool(np.isclose(kl[1], 0.1 * np.log(0.2) + 0.9 * np.log(1.8)))
+    (0.0, True)
+    """
+    return rho * pt.log(rho / rho_hat) + (1 - rho) * pt.log((1 - rho) / (1 - rho_hat))
+
+
+def gaussian_kl(mu, log_var):
+    r"""KL divergence of :math:`\mathcal{N}(\mu, \mathrm{diag}\,\sigma^2)` from
+    :math:`\mathcal{N}(0, I)`, one per row.
+
+    .. math:: \tfrac12 \sum_j \left(\mu_j^2 + \sigma_j^2 - \log \sigma_j^2 - 1\right)
+
+    The regulariser of a variational autoencoder's code, given its mean and
+    log-variance.
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor.tensor as pt
+    >>> from dae.objectives import gaussian_kl
+    >>> mu, log_var = pt.as_tensor(np.array([[0.0, 1.0]])), pt.as_tensor(np.zeros((1, 2)))
+    >>> gaussian_kl(mu, log_var).eval()
+    array([0.5])
+    """
+    return 0.5 * pt.sum(pt.sqr(mu) + pt.exp(log_var) - log_var - 1, axis=1)

@@ -6,7 +6,7 @@ import pytensor.tensor as pt
 from pytensor.tensor.random.basic import UniformRV
 from pytensor.tensor.random.type import RandomGeneratorType
 
-from dae.files import DataError
+from dae.checks import DataError
 
 # NumPy's bit generators; a saved state may name no other.
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")

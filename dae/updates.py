@@ -1,7 +1,9 @@
-"""Update rules: plain functions that return update dictionaries.
+"""Update rules: plain functions that return update dictionaries, as in Lasagne.
 
 A dictionary maps each shared variable to the expression of its next value and is
-passed as ``updates=`` to ``pytensor.function``. Learning rates may be Python
+passed as ``updates=`` to ``pytensor.function``. Rules compose: :func:`sgd` makes
+the steps, :func:`apply_momentum` modifies any dictionary of steps, and
+:func:`momentum` is the two together. Learning rates and momenta may be Python
 numbers, symbolic scalars (function inputs) or shared variables, so a schedule can
 change them without recompiling.
 """
@@ -16,36 +18,67 @@ from pytensor.graph.traversal import ancestors
 from pytensor.tensor.random.op import RandomVariable
 
 
-def sgd(cost, params, learning_rate):
+def shared_params(params):
+    """``params`` as a list, after checking that each is a shared variable.
+
+    The one guard of every rule here: an update can only change a shared variable,
+    and an expression such as a tied decoder's ``W.T`` is none.
+    """
+    params = list(params)
+    for p in params:
+        if not isinstance(p, SharedVariable):
+            raise ValueError(
+                f"parameters must be shared variables, got {p!r} ({type(p).__name__}); "
+                "an update can only change a shared variable"
+            )
+    return params
+
+
+def get_or_compute_grads(loss_or_grads, params):
+    """The gradients of ``loss_or_grads`` with respect to ``params``, or the list of
+    gradients it already is (which must match ``params`` in length)."""
+    params = shared_params(params)
+    if isinstance(loss_or_grads, (list, tuple)):
+        if len(loss_or_grads) != len(params):
+            raise ValueError(f"{len(loss_or_grads)} gradients given for {len(params)} parameters")
+        return list(loss_or_grads)
+    return pytensor.grad(loss_or_grads, params)
+
+
+def sgd(loss_or_grads, params, learning_rate):
     r"""Stochastic gradient descent.
 
     .. math:: \theta \leftarrow \theta - \eta \, \partial C / \partial \theta
 
     Parameters
     ----------
-    cost : scalar expression to minimise.
-    params : list of shared variables.
-    learning_rate : float, symbolic scalar or shared scalar :math:`\eta`.
+    loss_or_grads : scalar expression or list of expressions
+        The cost :math:`C` to minimise, or its gradients.
+    params : list of shared variables
+        The parameters :math:`\theta`.
+    learning_rate : float, symbolic scalar or shared scalar
+        :math:`\eta`.
 
     Returns
     -------
-    OrderedDict mapping each parameter to its updated expression.
+    OrderedDict
+        Each parameter mapped to its updated expression.
 
     Examples
     --------
-    >>> import numpy as np, pytensor, pytensor.tensor as pt
-    >>> from dae import sgd
+    >>> import numpy as np, pytensor
+    >>> from dae.updates import sgd
     >>> w = pytensor.shared(np.float32(3.0))
     >>> step = pytensor.function([], w, updates=sgd(w ** 2, [w], 0.25))
     >>> float(step()), float(w.get_value())
     (3.0, 1.5)
     """
-    grads = pytensor.grad(cost, params)
+    grads = get_or_compute_grads(loss_or_grads, params)
     lr = pt.cast(learning_rate, pytensor.config.floatX)
     return OrderedDict((p, p - lr * g) for p, g in zip(params, grads))
 
 
-def momentum(updates, params, momentum=0.9):
+def apply_momentum(updates, params=None, momentum=0.9):
     r"""Add classical momentum to the steps of an update dictionary.
 
     Each parameter keeps a velocity :math:`v`, zero at first; the step that
@@ -53,30 +86,35 @@ def momentum(updates, params, momentum=0.9):
 
     .. math:: v \leftarrow \mu v + \Delta, \qquad \theta \leftarrow \theta + v
 
-    With ``sgd``, :math:`\Delta = -\eta \nabla C`, which is the tutorials'
+    With :func:`sgd`, :math:`\Delta = -\eta \nabla C`, which is the tutorials'
     momentum SGD; in a steady direction the step grows to :math:`\eta / (1 - \mu)`.
 
     Parameters
     ----------
-    updates : update dictionary, e.g. from :func:`sgd`; not modified.
-    params : the shared variables in ``updates`` to give momentum.
-    momentum : float, symbolic or shared scalar :math:`\mu` in [0, 1).
+    updates : dict
+        Update dictionary, e.g. from :func:`sgd`; not modified.
+    params : list of shared variables, optional
+        The parameters in ``updates`` to give momentum; all of them if None.
+    momentum : float, symbolic or shared scalar
+        :math:`\mu`, in [0, 1).
 
     Returns
     -------
-    OrderedDict with the updates of ``params`` replaced and one velocity update
-    per parameter added; velocities are named ``velocity_<param>``.
+    OrderedDict
+        ``updates`` with the updates of ``params`` replaced and one velocity update
+        per parameter added; velocities are named ``velocity_<param>``.
 
     Examples
     --------
     >>> import numpy as np, pytensor
-    >>> from dae.updates import momentum, sgd
+    >>> from dae.updates import apply_momentum, sgd
     >>> w = pytensor.shared(np.float32(1.0))
-    >>> step = pytensor.function([], w, updates=momentum(sgd(w, [w], 0.5), [w], 0.9))
+    >>> step = pytensor.function([], w, updates=apply_momentum(sgd(w, [w], 0.5), [w], 0.9))
     >>> _ = step(); _ = step()
     >>> round(float(w.get_value()), 4)  # steps of 0.5, then 0.9 * 0.5 + 0.5
     -0.45
     """
+    params = shared_params(updates if params is None else params)
     updates = OrderedDict(updates)
     mu = pt.cast(momentum, pytensor.config.floatX)
     for param in params:
@@ -88,6 +126,43 @@ def momentum(updates, params, momentum=0.9):
         updates[velocity] = new_velocity
         updates[param] = param + new_velocity
     return updates
+
+
+def momentum(loss_or_grads, params, learning_rate, momentum=0.9):
+    r"""Stochastic gradient descent with classical momentum.
+
+    :func:`sgd` followed by :func:`apply_momentum`:
+
+    .. math:: v \leftarrow \mu v - \eta \nabla C, \qquad \theta \leftarrow \theta + v
+
+    Parameters
+    ----------
+    loss_or_grads : scalar expression or list of expressions
+        The cost to minimise, or its gradients.
+    params : list of shared variables
+        The parameters.
+    learning_rate : float, symbolic scalar or shared scalar
+        :math:`\eta`.
+    momentum : float, symbolic or shared scalar
+        :math:`\mu`, in [0, 1).
+
+    Returns
+    -------
+    OrderedDict
+        The parameters' updates and their velocities'.
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor
+    >>> from dae.updates import momentum
+    >>> w = pytensor.shared(np.float32(1.0))
+    >>> step = pytensor.function([], w, updates=momentum(w, [w], 0.5, momentum=0.9))
+    >>> _ = step(); _ = step()
+    >>> round(float(w.get_value()), 4)
+    -0.45
+    """
+    updates = sgd(loss_or_grads, params, learning_rate)
+    return apply_momentum(updates, params, momentum)
 
 
 def rng_updates(*outputs):
@@ -105,7 +180,7 @@ def rng_updates(*outputs):
     Examples
     --------
     >>> import numpy as np, pytensor, pytensor.tensor as pt
-    >>> from dae import rng_updates
+    >>> from dae.updates import rng_updates
     >>> rng = pt.random.shared_rng(seed=1)
     >>> _, u = rng.uniform(size=(3,))
     >>> draw = pytensor.function([], u, updates=rng_updates(u))

@@ -39,7 +39,7 @@ VARIANTS = {
     "denoising, Gaussian sigma 0.3": ({"noise": "gaussian"}, 0.3, 0.1),
     "sparse, rho 0.05": ({"sparsity_target": 0.05, "sparsity_weight": 60.0}, 0.0, 0.1),
     "contractive, 0.5": ({"contraction_level": 0.5}, 0.0, 0.1),
-    "linear, squared error (PCA)": ({"activation": "linear", "loss": "squared_error"}, 0.0, 0.002),
+    "linear, squared error (PCA)": ({"activation": None, "loss": "squared_error"}, 0.0, 0.002),
 }
 
 

@@ -17,6 +17,7 @@ import time
 import numpy as np
 
 import dae
+from dae.activations import ACTIVATIONS
 from dae.cli import (
     add_common_arguments,
     load_mnist_or_sample,
@@ -27,7 +28,7 @@ from dae.cli import (
     start_monitor,
 )
 from dae.images import save_filters
-from dae.models.da import ACTIVATIONS, LOSSES, NOISES
+from dae.models.da import LOSSES, NOISES
 from dae.training import train_epochs
 
 
@@ -120,7 +121,7 @@ def new_da(args):
         n_hidden=args.hidden,
         noise=args.noise,
         loss=args.loss,
-        activation=args.activation,
+        activation=dae.activations.get(args.activation),
         tied=not args.untied,
         weight_decay=args.weight_decay,
         sparsity_target=args.sparsity_target,

@@ -23,12 +23,10 @@ from pathlib import Path
 
 import numpy as np
 import pytensor
-from pytensor.compile.sharedvalue import SharedVariable
-from pytensor.graph.basic import Constant, Variable
-from pytensor.graph.traversal import graph_inputs
 
+from dae.checks import DataError, check_data
 from dae.data.pickles import unpickle_arrays
-from dae.files import DataError, write_atomic
+from dae.files import write_atomic
 
 # Published MD5 checksums of the uncompressed IDX files (gzip headers differ between copies).
 MD5 = {
@@ -149,71 +147,6 @@ def _parse_idx(data, path):
             f"but the payload has {len(data) - start} bytes"
         )
     return np.frombuffer(data, np.uint8, offset=start).reshape(shape).copy()
-
-
-def check_data(x, y=None, n_ins=None, n_outs=None, unit_interval=True, source="data"):
-    """Refuse data a model cannot learn from, with a DataError naming ``source``.
-
-    Parameters
-    ----------
-    x : array, shared variable or expression of shared variables (the tutorials'
-        ``T.cast(shared_y, 'int32')``) holding the examples, one per row; every
-        value must be a finite number, and in [0, 1] when ``unit_interval``
-        (cross-entropy needs it).
-    y : optional labels in the same forms, one integer per row of ``x``, each in
-        0..n_outs-1.
-    n_ins : the number of columns ``x`` must have (a model's input size).
-    n_outs : the number of classes.
-    source : what to call the data in a message: a file name or a split.
-
-    An expression that depends on a function's inputs has no value until the
-    function is called; it is not checked.
-    """
-    x = _value(x)
-    if x is None:
-        return
-    if x.dtype.kind not in "biuf":
-        raise DataError(f"{source}: examples must be real numbers, got dtype {x.dtype}")
-    if x.ndim != 2:
-        raise DataError(f"{source}: expected a matrix of examples, got shape {x.shape}")
-    if n_ins is not None and x.shape[1] != n_ins:
-        raise DataError(
-            f"{source}: examples have {x.shape[1]} values but the model takes n_ins={n_ins}"
-        )
-    if x.size and not np.isfinite(x).all():
-        bad = np.flatnonzero(~np.isfinite(x).all(axis=1))
-        raise DataError(
-            f"{source}: NaN or infinite values in {len(bad)} of {len(x)} rows (first: row {bad[0]})"
-        )
-    if unit_interval and x.size and (x.min() < 0 or x.max() > 1):
-        raise DataError(f"{source}: values must lie in [0, 1], found {x.min():g} to {x.max():g}")
-    if y is None:
-        return
-    y = _value(y)
-    if y is None:
-        return
-    if y.shape != (len(x),):
-        raise DataError(f"{source}: {len(x)} examples but labels of shape {y.shape}")
-    if y.size and not np.issubdtype(y.dtype, np.integer):
-        raise DataError(f"{source}: labels must be integers, got {y.dtype}")
-    if y.size and n_outs is not None and (y.min() < 0 or y.max() >= n_outs):
-        raise DataError(
-            f"{source}: labels must be in 0..{n_outs - 1} (n_outs={n_outs}), "
-            f"found {y.min()} to {y.max()}"
-        )
-
-
-def _value(data):
-    """The array held by ``data``: an array, a shared variable, or an expression of
-    shared variables and constants (evaluated once); None for an expression of
-    other symbolic inputs."""
-    if isinstance(data, SharedVariable):
-        return np.asarray(data.get_value(borrow=True))
-    if isinstance(data, Variable):
-        if not all(isinstance(v, (SharedVariable, Constant)) for v in graph_inputs([data])):
-            return None
-        return np.asarray(data.eval())
-    return np.asarray(data)
 
 
 def _check(x, y, source):

@@ -25,20 +25,19 @@ a_k`, and the penalty as :math:`\sum_j (h_j (1 - h_j))^2 \sum_i W_{ij}^2`
 a saturated sigmoid or the :math:`d \times n` Jacobian of every example.
 """
 
-import numpy as np
 import pytensor
 import pytensor.tensor as pt
 from pytensor.graph.basic import Variable
 from pytensor.tensor.math import sigmoid
 
-from dae.functions import check_sizes
-from dae.models.mlp import initial_weights
-from dae.models.persistence import Persistent
+from dae.checks import check_sizes
+from dae.init import initial_weights, zeros
+from dae.models.base import Model, input_or_matrix
 from dae.objectives import cross_entropy_from_logits, jacobian_norm
 from dae.updates import sgd
 
 
-class cA(Persistent):
+class cA(Model):
     """Contractive autoencoder with tied weights and sigmoid units.
 
     Parameters
@@ -84,7 +83,6 @@ class cA(Persistent):
         bhid=None,
         bvis=None,
     ):
-        floatX = pytensor.config.floatX
         check_sizes(n_visible=n_visible, n_hidden=n_hidden, n_batchsize=n_batchsize)
         self.n_visible = n_visible
         self.n_hidden = n_hidden
@@ -95,15 +93,14 @@ class cA(Persistent):
                 initial_weights(numpy_rng, n_visible, n_hidden, sigmoid), name="W", borrow=True
             )
         if bvis is None:
-            bvis = pytensor.shared(np.zeros(n_visible, dtype=floatX), name="b_prime", borrow=True)
+            bvis = pytensor.shared(zeros(n_visible), name="b_prime", borrow=True)
         if bhid is None:
-            bhid = pytensor.shared(np.zeros(n_hidden, dtype=floatX), name="b", borrow=True)
-        self.W = W
-        self.b = bhid
-        self.b_prime = bvis
+            bhid = pytensor.shared(zeros(n_hidden), name="b", borrow=True)
+        self.W = self.add_param(W, "W")
+        self.b = self.add_param(bhid, "b", regularizable=False)
+        self.b_prime = self.add_param(bvis, "b_prime", regularizable=False)
         self.W_prime = self.W.T
-        self.x = pt.matrix("x") if input is None else input
-        self.params = [self.W, self.b, self.b_prime]
+        self.x = input_or_matrix(input)
 
     def config(self):
         """The constructor arguments that rebuild the cA (all but the shared variables)."""
@@ -112,10 +109,6 @@ class cA(Persistent):
             "n_hidden": self.n_hidden,
             "n_batchsize": self.n_batchsize,
         }
-
-    def named_params(self):
-        """``{"W": W, "b": b, "b_prime": b_prime}``."""
-        return {"W": self.W, "b": self.b, "b_prime": self.b_prime}
 
     def get_hidden_values(self, input):
         """Code of ``input``: ``sigmoid(dot(input, W) + b)``."""

@@ -27,8 +27,8 @@ Those are the defaults. The family around it, each an option:
   \sigma \epsilon` with the corruption level as :math:`\sigma`.
 * ``loss``: ``"cross_entropy"`` (sigmoid decoder) or ``"squared_error"``,
   :math:`\sum_k (z_k - x_k)^2` with a linear decoder :math:`z = y W' + b'`.
-* ``activation`` of the code: sigmoid, tanh, relu, elu or linear, each with its
-  initialisation (:func:`dae.models.mlp.initial_weights`).
+* ``activation`` of the code: sigmoid, tanh, relu, elu or linear (None), each with
+  its initialisation (:mod:`dae.activations`, :func:`dae.init.initial_weights`).
 * ``tied=False``: a decoder :math:`W'` of its own instead of :math:`W^T`.
 * penalties added to the mean loss: ``weight_decay`` :math:`\lambda \sum W^2` (and
   :math:`W'` when untied); sparsity, :math:`\beta \sum_j \mathrm{KL}(\rho \|
@@ -49,12 +49,13 @@ import pytensor.tensor as pt
 from pytensor.graph.basic import Variable
 from pytensor.tensor.math import sigmoid
 
+from dae import activations
 from dae.backend import function
-from dae.data import check_data
-from dae.functions import check_batch_size, check_sizes, minibatch
-from dae.models.mlp import ACTIVATIONS, initial_weights
-from dae.models.persistence import Persistent
-from dae.objectives import cross_entropy_from_logits, jacobian_norm
+from dae.checks import check_batch_size, check_choice, check_data, check_nonnegative, check_sizes
+from dae.functions import minibatch
+from dae.init import initial_weights, zeros
+from dae.models.base import Model, input_or_matrix
+from dae.objectives import bernoulli_kl, cross_entropy_from_logits, jacobian_norm, l2, squared_error
 from dae.random import dropout, shared_generator, standard_normal, unit_uniform
 from dae.updates import rng_updates, sgd
 
@@ -62,7 +63,7 @@ NOISES = ("masking", "dropout", "salt_and_pepper", "gaussian")
 LOSSES = ("cross_entropy", "squared_error")
 
 
-class dA(Persistent):
+class dA(Model):
     """Denoising autoencoder with tied weights, masking noise and cross-entropy loss.
 
     Parameters
@@ -81,7 +82,8 @@ class dA(Persistent):
         can share its weights with a hidden layer of an MLP.
     noise : ``"masking"``, ``"dropout"``, ``"salt_and_pepper"`` or ``"gaussian"``.
     loss : ``"cross_entropy"`` or ``"squared_error"``.
-    activation : ``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"elu"`` or ``"linear"``.
+    activation : the code's nonlinearity: ``sigmoid`` (the default), ``pt.tanh``, or
+        any of :data:`dae.activations.ACTIVATIONS` (None for linear codes).
     tied : decode with ``W.T`` (True) or with a matrix ``W_prime`` of its own.
     weight_decay, sparsity_target, sparsity_weight, contraction_level : penalty
         weights (see the module docstring); 0 or None turns each off.
@@ -111,62 +113,52 @@ class dA(Persistent):
         bvis=None,
         noise="masking",
         loss="cross_entropy",
-        activation="sigmoid",
+        activation=sigmoid,
         tied=True,
         weight_decay=0.0,
         sparsity_target=None,
         sparsity_weight=0.0,
         contraction_level=0.0,
     ):
-        floatX = pytensor.config.floatX
         check_sizes(n_visible=n_visible, n_hidden=n_hidden)
-        for name, value, allowed in [
-            ("noise", noise, NOISES),
-            ("loss", loss, LOSSES),
-            ("activation", activation, tuple(ACTIVATIONS)),
-        ]:
-            if value not in allowed:
-                raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+        check_choice("noise", noise, NOISES)
+        check_choice("loss", loss, LOSSES)
+        activations.name_of(activation)  # one of the named ones, or an error saying so
         if sparsity_weight and not (sparsity_target is not None and 0 < sparsity_target < 1):
             raise ValueError(f"sparsity_target must be in (0, 1), got {sparsity_target}")
-        if sparsity_weight and activation != "sigmoid":
-            raise ValueError("the sparsity penalty needs sigmoid codes (activation='sigmoid')")
-        for name, value in [
-            ("weight_decay", weight_decay),
-            ("sparsity_weight", sparsity_weight),
-            ("contraction_level", contraction_level),
-        ]:
-            if value < 0:
-                raise ValueError(f"{name} must be 0 or more, got {value}")
+        if sparsity_weight and activation is not sigmoid:
+            raise ValueError("the sparsity penalty needs sigmoid codes (activation=sigmoid)")
+        check_nonnegative(
+            weight_decay=weight_decay,
+            sparsity_weight=sparsity_weight,
+            contraction_level=contraction_level,
+        )
         self.noise, self.loss, self.activation = noise, loss, activation
         self.weight_decay, self.contraction_level = weight_decay, contraction_level
         self.sparsity_target, self.sparsity_weight = sparsity_target, sparsity_weight
         self.n_visible = n_visible
         self.n_hidden = n_hidden
-        theano_rng = shared_generator(theano_rng, numpy_rng)
+        self.theano_rng = shared_generator(theano_rng, numpy_rng)
         if W is None:
             W = pytensor.shared(
-                initial_weights(numpy_rng, n_visible, n_hidden, ACTIVATIONS[activation]),
-                name="W",
-                borrow=True,
+                initial_weights(numpy_rng, n_visible, n_hidden, activation), name="W", borrow=True
             )
         if bvis is None:
-            bvis = pytensor.shared(np.zeros(n_visible, dtype=floatX), name="b_prime", borrow=True)
+            bvis = pytensor.shared(zeros(n_visible), name="b_prime", borrow=True)
         if bhid is None:
-            bhid = pytensor.shared(np.zeros(n_hidden, dtype=floatX), name="b", borrow=True)
-        self.W = W
-        self.b = bhid
-        self.b_prime = bvis
-        self.theano_rng = theano_rng
-        self.x = pt.matrix("x") if input is None else input
-        self.params = [self.W, self.b, self.b_prime]
+            bhid = pytensor.shared(zeros(n_hidden), name="b", borrow=True)
+        self.W = self.add_param(W, "W")
+        self.b = self.add_param(bhid, "b", regularizable=False)
+        self.b_prime = self.add_param(bvis, "b_prime", regularizable=False)
+        self.x = input_or_matrix(input)
         self.tied = tied
         if tied:
             self.W_prime = self.W.T
         else:
-            W_prime = initial_weights(numpy_rng, n_hidden, n_visible, ACTIVATIONS[activation])
-            self.W_prime = pytensor.shared(W_prime, name="W_prime", borrow=True)
-            self.params.append(self.W_prime)
+            W_prime = initial_weights(numpy_rng, n_hidden, n_visible, activation)
+            self.W_prime = self.add_param(
+                pytensor.shared(W_prime, name="W_prime", borrow=True), "W_prime"
+            )
 
     def config(self):
         """The constructor arguments that rebuild the dA (all but the shared variables)."""
@@ -175,20 +167,13 @@ class dA(Persistent):
             "n_hidden": self.n_hidden,
             "noise": self.noise,
             "loss": self.loss,
-            "activation": self.activation,
+            "activation": activations.name_of(self.activation),
             "tied": self.tied,
             "weight_decay": self.weight_decay,
             "sparsity_target": self.sparsity_target,
             "sparsity_weight": self.sparsity_weight,
             "contraction_level": self.contraction_level,
         }
-
-    def named_params(self):
-        """``W``, ``b``, ``b_prime`` and, untied, ``W_prime``, by name."""
-        named = {"W": self.W, "b": self.b, "b_prime": self.b_prime}
-        if not self.tied:
-            named["W_prime"] = self.W_prime
-        return named
 
     def get_corrupted_input(self, input, corruption_level):
         """``input`` corrupted by the dA's noise at ``corruption_level``.
@@ -216,9 +201,8 @@ class dA(Persistent):
 
     def get_hidden_values(self, input):
         """Code of ``input``: ``activation(dot(input, W) + b)``, sigmoid by default."""
-        f = ACTIVATIONS[self.activation]
         pre = pt.dot(input, self.W) + self.b
-        return pre if f is None else f(pre)
+        return pre if self.activation is None else self.activation(pre)
 
     def hidden_representation(self, set_x, batch_size=1000):
         """The codes of every row of the shared matrix ``set_x``, as a new shared matrix.
@@ -252,14 +236,12 @@ class dA(Persistent):
         if self.loss == "cross_entropy":
             L = cross_entropy_from_logits(a, self.x)
         else:
-            L = pt.sum(pt.sqr(a - self.x), axis=1)
+            L = squared_error(a, self.x)
         cost = pt.mean(L)
         if self.weight_decay:
-            weights = [self.W] if self.tied else [self.W, self.W_prime]
-            cost += self.weight_decay * sum(pt.sum(pt.sqr(w)) for w in weights)
+            cost += self.weight_decay * l2(self.get_params(regularizable=True))
         if self.sparsity_weight:
-            rho, rho_hat = self.sparsity_target, pt.mean(y, axis=0)
-            kl = rho * pt.log(rho / rho_hat) + (1 - rho) * pt.log((1 - rho) / (1 - rho_hat))
+            kl = bernoulli_kl(self.sparsity_target, pt.mean(y, axis=0))
             cost += self.sparsity_weight * pt.sum(kl)
         if self.contraction_level:
             cost += self.contraction_level * pt.mean(self.jacobian_norm(y))
@@ -270,16 +252,9 @@ class dA(Persistent):
 
         For a code :math:`y = f(\tilde x W + b)`, :math:`\lVert J \rVert_F^2 =
         \sum_j f'_j{}^2 \sum_i W_{ij}^2` (:func:`dae.objectives.jacobian_norm`), with
-        :math:`f'` written in terms of ``y``.
+        :math:`f'` written in terms of ``y`` (:func:`dae.activations.slope`).
         """
-        slope = {
-            "sigmoid": lambda: y * (1 - y),
-            "tanh": lambda: 1 - pt.sqr(y),
-            "relu": lambda: pt.cast(y > 0, y.dtype),
-            "elu": lambda: pt.switch(y > 0, pt.ones_like(y), y + 1),
-            "linear": lambda: pt.ones_like(y),
-        }[self.activation]()
-        return jacobian_norm(slope, self.W)
+        return jacobian_norm(activations.slope(self.activation, y), self.W)
 
     def check_corruption_level(self, level, name="corruption_level"):
         """Refuse a value that is no corruption level for this dA's noise.

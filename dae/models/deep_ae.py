@@ -1,6 +1,7 @@
 r"""Deep autoencoder: an encoder stack and its mirrored decoder, trained end to end.
 
-With layer sizes :math:`n_0, \dots, n_L`, the encoder computes
+With layer sizes :math:`n_0, \dots, n_L` (``n_visible`` and then
+``hidden_layers_sizes``, as an SdA's), the encoder computes
 :math:`h_{i+1} = f(h_i W_i + b_i)` up to the code :math:`h_L`, and the decoder mirrors it,
 
 .. math:: g_{i} = f(g_{i+1} W'_i + c_i), \qquad g_L = h_L, \qquad
@@ -17,26 +18,32 @@ Salakhutdinov, 2006, did this with RBMs).
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
+from pytensor.tensor.math import sigmoid
 
+from dae import activations
 from dae.backend import function
-from dae.data import check_data
-from dae.functions import check_batch_size, check_sizes, minibatch
-from dae.models.mlp import ACTIVATIONS, HiddenLayer
-from dae.models.persistence import Persistent
-from dae.objectives import cross_entropy_from_logits
+from dae.checks import check_batch_size, check_data, check_sizes
+from dae.functions import minibatch
+from dae.init import zeros
+from dae.models.base import Model, input_or_matrix
+from dae.models.mlp import HiddenLayer
+from dae.objectives import cross_entropy_from_logits, l2
 from dae.updates import sgd
 
 
-class DeepAutoencoder(Persistent):
+class DeepAutoencoder(Model):
     """Encoder stack with a mirrored decoder.
 
     Parameters
     ----------
     numpy_rng : numpy.random.RandomState or Generator, draws the initial weights.
-    layer_sizes : ``[n_visible, n_1, ..., n_code]``, at least two sizes.
+    n_visible : input dimension.
+    hidden_layers_sizes : ``[n_1, ..., n_code]``, the encoder's layers up to the
+        code, at least one.
     tied : decode with the encoder's transposed weights (True) or with new ones.
-    activation : ``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"elu"`` or ``"linear"`` for the
-        hidden layers (the output is always a sigmoid), with matching initialisation.
+    activation : nonlinearity of the hidden layers, one of
+        :data:`dae.activations.ACTIVATIONS` (``sigmoid`` by default; the output is
+        always a sigmoid), with matching initialisation.
     weight_decay : L2 penalty on every weight matrix.
     encoder_params : optional ``[(W_1, b_1), ...]`` shared variables to use in the
         encoder; ``decoder_biases`` optional shared biases, one per decoder layer,
@@ -47,30 +54,30 @@ class DeepAutoencoder(Persistent):
     def __init__(
         self,
         numpy_rng,
-        layer_sizes=(784, 1000, 500, 250, 30),
+        n_visible=784,
+        hidden_layers_sizes=(1000, 500, 250, 30),
         tied=True,
-        activation="sigmoid",
+        activation=sigmoid,
         weight_decay=0.0,
         encoder_params=None,
         decoder_biases=None,
         input=None,
     ):
-        sizes = list(layer_sizes)
-        if len(sizes) < 2:
-            raise ValueError(f"layer_sizes needs two or more positive sizes, got {sizes}")
-        check_sizes(layer_sizes=sizes)
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}, got {activation!r}")
-        f = ACTIVATIONS[activation]
-        floatX = pytensor.config.floatX
-        self.x = pt.matrix("x") if input is None else input
-        self.layer_sizes, self.tied, self.activation = sizes, tied, activation
+        hidden_layers_sizes = list(hidden_layers_sizes)
+        if not hidden_layers_sizes:
+            raise ValueError("hidden_layers_sizes must name at least one layer")
+        check_sizes(n_visible=n_visible, hidden_layers_sizes=hidden_layers_sizes)
+        activations.name_of(activation)  # one of the named ones, or an error saying so
+        sizes = [n_visible] + hidden_layers_sizes
+        self.x = input_or_matrix(input)
+        self.n_visible, self.hidden_layers_sizes = n_visible, hidden_layers_sizes
+        self.tied, self.activation = tied, activation
         self.weight_decay = weight_decay
         self.encoder, self.decoder = [], []
         h = self.x
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             W, b = encoder_params[i] if encoder_params is not None else (None, None)
-            layer = HiddenLayer(numpy_rng, h, n_in, n_out, W=W, b=b, activation=f)
+            layer = HiddenLayer(numpy_rng, h, n_in, n_out, W=W, b=b, activation=activation)
             self.encoder.append(layer)
             h = layer.output
         self.code = h
@@ -80,51 +87,42 @@ class DeepAutoencoder(Persistent):
             if decoder_biases is not None:
                 c = decoder_biases[j]
             else:
-                c = pytensor.shared(np.zeros(n_out, dtype=floatX), name="c", borrow=True)
+                c = pytensor.shared(zeros(n_out), name="c", borrow=True)
             W = encoder_layer.W.T if tied else None
-            layer = HiddenLayer(numpy_rng, h, n_in, n_out, W=W, b=c,
-                                activation=None if last else f)  # fmt: skip
+            f = None if last else activation
+            layer = HiddenLayer(numpy_rng, h, n_in, n_out, W=W, b=c, activation=f)
             self.decoder.append(layer)
             h = layer.output
         self.output_preactivation = h
-        self.params = [p for layer in self.encoder for p in layer.params]
-        for layer in self.decoder:
-            self.params += [layer.b] if tied else layer.params
-        self.weights = [p for p in self.params if p.get_value(borrow=True).ndim == 2]
+        for i, layer in enumerate(self.encoder, start=1):
+            self.add_param(layer.W, f"W{i}")
+            self.add_param(layer.b, f"b{i}", regularizable=False)
+        # The decoder layer that mirrors encoder layer i, from the code down.
+        for i, layer in zip(range(len(self.decoder), 0, -1), self.decoder):
+            if not tied:
+                self.add_param(layer.W, f"W_prime{i}")
+            self.add_param(layer.b, f"b_prime{i}", regularizable=False)
 
     def config(self):
         """The constructor arguments that rebuild the autoencoder (not the sharing
         of :meth:`from_sda`: a rebuilt one has weights of its own)."""
         return {
-            "layer_sizes": list(self.layer_sizes),
+            "n_visible": self.n_visible,
+            "hidden_layers_sizes": list(self.hidden_layers_sizes),
             "tied": self.tied,
-            "activation": self.activation,
+            "activation": activations.name_of(self.activation),
             "weight_decay": self.weight_decay,
         }
-
-    def named_params(self):
-        """The encoder's ``W1, b1, W2, b2, ...``, then, from the code down, the
-        ``b_prime<i>`` (and, untied, ``W_prime<i>``) of the decoder layer that
-        mirrors encoder layer ``i``."""
-        named = {}
-        for i, layer in enumerate(self.encoder, start=1):
-            named.update({f"W{i}": layer.W, f"b{i}": layer.b})
-        for i, layer in zip(range(len(self.decoder), 0, -1), self.decoder):
-            if not self.tied:
-                named[f"W_prime{i}"] = layer.W
-            named[f"b_prime{i}"] = layer.b
-        return named
 
     @classmethod
     def from_sda(cls, sda, tied=True, numpy_rng=None, **kwargs):
         """A deep autoencoder whose encoder *is* the SdA's MLP (shared weights) and
         whose decoder starts from its autoencoders' visible biases; untied decoder
         weights are drawn from ``numpy_rng`` (``RandomState(0)`` if None)."""
-        sizes = [sda.sigmoid_layers[0].W.get_value(borrow=True).shape[0]]
-        sizes += [layer.W.get_value(borrow=True).shape[1] for layer in sda.sigmoid_layers]
         return cls(
             np.random.RandomState(0) if numpy_rng is None else numpy_rng,
-            layer_sizes=sizes,
+            n_visible=sda.n_ins,
+            hidden_layers_sizes=sda.hidden_layers_sizes,
             tied=tied,
             encoder_params=[(layer.W, layer.b) for layer in sda.sigmoid_layers],
             decoder_biases=[da.b_prime for da in reversed(sda.dA_layers)],
@@ -140,7 +138,7 @@ class DeepAutoencoder(Persistent):
         a = self.output_preactivation
         cost = pt.mean(cross_entropy_from_logits(a, self.x))
         if self.weight_decay:
-            cost += self.weight_decay * sum(pt.sum(pt.sqr(W)) for W in self.weights)
+            cost += self.weight_decay * l2(self.get_params(regularizable=True))
         return cost
 
     def get_cost_updates(self, learning_rate):
@@ -152,12 +150,12 @@ class DeepAutoencoder(Persistent):
         """Compile ``fn(index)``: one SGD step on minibatch ``index``, returning its cost.
 
         Raises ValueError for a ``batch_size`` outside 1 to the rows of
-        ``train_set_x``, and DataError unless it has ``layer_sizes[0]`` columns of
+        ``train_set_x``, and DataError unless it has ``n_visible`` columns of
         values in [0, 1].
         """
         check_batch_size(batch_size, {"train_set_x": train_set_x})
-        check_data(train_set_x, n_ins=self.layer_sizes[0], source="train_set_x")
+        check_data(train_set_x, n_ins=self.n_visible, source="train_set_x")
         index = pt.lscalar("index")
         cost, updates = self.get_cost_updates(learning_rate)
-        return function([index], cost, updates=updates,
-                        givens={self.x: minibatch(train_set_x, index, batch_size)})  # fmt: skip
+        givens = {self.x: minibatch(train_set_x, index, batch_size)}
+        return function([index], cost, updates=updates, givens=givens)

@@ -9,16 +9,16 @@ Trained by minimising the mean negative log-likelihood of the labels,
 :math:`-\frac{1}{N} \sum_n \log P(Y = y_n \mid x_n)`.
 """
 
-import numpy as np
 import pytensor
 import pytensor.tensor as pt
 from pytensor.tensor.special import log_softmax, softmax
 
-from dae.functions import check_sizes
-from dae.models.persistence import Persistent
+from dae.checks import check_sizes
+from dae.init import zeros
+from dae.models.base import Model, input_or_matrix
 
 
-class LogisticRegression(Persistent):
+class LogisticRegression(Model):
     """Softmax classifier on a symbolic ``input`` of shape (batch, n_in).
 
     Parameters
@@ -36,33 +36,27 @@ class LogisticRegression(Persistent):
     """
 
     def __init__(self, input, n_in, n_out, W=None, b=None):
-        floatX = pytensor.config.floatX
         check_sizes(n_in=n_in, n_out=n_out)
         self.n_in, self.n_out = n_in, n_out
         if W is None:
-            W = pytensor.shared(np.zeros((n_in, n_out), dtype=floatX), name="W", borrow=True)
+            W = pytensor.shared(zeros(n_in, n_out), name="W", borrow=True)
         if b is None:
-            b = pytensor.shared(np.zeros((n_out,), dtype=floatX), name="b", borrow=True)
-        self.W = W
-        self.b = b
+            b = pytensor.shared(zeros(n_out), name="b", borrow=True)
+        self.W = self.add_param(W, "W")
+        self.b = self.add_param(b, "b", regularizable=False)
         self._logits = pt.dot(input, self.W) + self.b
         self.p_y_given_x = softmax(self._logits, axis=1)
         self.y_pred = pt.argmax(self.p_y_given_x, axis=1)
-        self.params = [self.W, self.b]
         self.input = input
 
     def config(self):
         """The constructor arguments that rebuild the classifier."""
         return {"n_in": self.n_in, "n_out": self.n_out}
 
-    def named_params(self):
-        """``{"W": W, "b": b}``."""
-        return {"W": self.W, "b": self.b}
-
     @classmethod
     def from_config(cls, config, input=None):
         """A new classifier from :meth:`config`, on ``input`` or a new matrix."""
-        return cls(pt.matrix("x") if input is None else input, **config)
+        return cls(input_or_matrix(input), **config)
 
     def negative_log_likelihood(self, y):
         """Mean negative log-likelihood of the integer labels ``y`` (a vector)."""

@@ -20,68 +20,36 @@ import json
 
 import numpy as np
 
-from dae.data import DataError
+from dae.checks import DataError
 from dae.files import load_arrays, save_arrays
 from dae.random import generator_from_state
+from dae.version import __version__
 
 HEADER = "__header__"
 FORMAT = "dae-model"
 
 
-class Persistent:
-    """``save``, ``load`` and pickling for a model class.
+# Model classes by name, for load(); every subclass of dae.models.base.Model is
+# registered when it is defined.
+MODELS = {}
 
-    The class defines ``config()``, the JSON-able constructor arguments that
-    rebuild it, and ``named_params()``, its shared variables by name; its random
-    generator, if any, is the attribute ``theano_rng``. :meth:`from_config` calls
-    the constructor as ``cls(numpy_rng, input=input, **config)``; a class whose
-    constructor differs overrides it.
+
+def register(cls):
+    """Make ``cls`` loadable by :func:`load` under its class name; returns ``cls``.
+
+    The first class of a name keeps it, so a subclass that reuses the name of one of
+    dae's models does not take over the files saved by that model.
     """
-
-    @classmethod
-    def from_config(cls, config, input=None):
-        """A new model built from ``config()``'s arguments, ``input`` as its input.
-
-        Its parameters are drawn as the constructor draws them; :meth:`load` then
-        replaces them.
-        """
-        return cls(np.random.RandomState(0), input=input, **config)
-
-    def save(self, path):
-        """Write the model to ``path`` (an ``.npz`` file), whole or not at all.
-
-        Raises ValueError when a parameter is not a shared variable of its own
-        (e.g. a layer built on another layer's transposed weights).
-        """
-        save(self, path)
-
-    @classmethod
-    def load(cls, path, input=None):
-        """The model saved in ``path``, rebuilt on the symbolic ``input`` if given.
-
-        Raises DataError when the file is not a saved model of this class.
-        """
-        return load(path, input=input, cls=cls)
-
-    def __getstate__(self):
-        config, arrays, rng = _snapshot(self)
-        return {"config": config, "params": arrays, "rng": rng}
-
-    def __setstate__(self, state):
-        # Rebuilt through the constructor: the symbolic graph is never pickled.
-        model = type(self).from_config(state["config"])
-        _restore(model, state["params"], state["rng"], f"pickled {type(self).__name__}")
-        self.__dict__.update(model.__dict__)
+    MODELS.setdefault(cls.__name__, cls)
+    return cls
 
 
 def save(model, path):
     """Write ``model`` to ``path``; see the module docstring for the format."""
-    import dae  # here, not above: dae imports the models before it sets __version__
-
-    config, arrays, rng = _snapshot(model)
+    config, arrays, rng = snapshot(model)
     header = {
         "format": FORMAT,
-        "version": dae.__version__,
+        "version": __version__,
         "class": type(model).__name__,
         "config": config,
         "params": {
@@ -111,9 +79,9 @@ def load(path, input=None, cls=None):
     if cls is not None and name != cls.__name__:
         raise DataError(f"{path}: holds a {name}, not a {cls.__name__}")
     if cls is None:
-        cls = _classes().get(name) if isinstance(name, str) else None
+        cls = MODELS.get(name) if isinstance(name, str) else None
         if cls is None:
-            raise DataError(f"{path}: unknown model class {name!r}; known: {sorted(_classes())}")
+            raise DataError(f"{path}: unknown model class {name!r}; known: {sorted(MODELS)}")
     _check_declared(path, header.get("params"), arrays)
     config = header.get("config")
     if not isinstance(config, dict):
@@ -122,25 +90,11 @@ def load(path, input=None, cls=None):
         model = cls.from_config(config, input=input)
     except (TypeError, ValueError, KeyError) as e:
         raise DataError(f"{path}: the header's config does not build a {name}: {e}") from e
-    _restore(model, arrays, header.get("rng"), path)
+    restore(model, arrays, header.get("rng"), path)
     return model
 
 
-def _classes():
-    """dae's model classes by name."""
-    from dae.models.ca import cA
-    from dae.models.da import dA
-    from dae.models.deep_ae import DeepAutoencoder
-    from dae.models.logistic import LogisticRegression
-    from dae.models.mlp import MLP, HiddenLayer
-    from dae.models.sda import SdA
-    from dae.models.vae import VAE
-
-    models = (dA, cA, SdA, HiddenLayer, LogisticRegression, MLP, VAE, DeepAutoencoder)
-    return {c.__name__: c for c in models}
-
-
-def _snapshot(model):
+def snapshot(model):
     """(config, {name: array}, generator state or None) of ``model``."""
     arrays = {}
     for name, param in model.named_params().items():
@@ -192,16 +146,14 @@ def _read(path):
 
 def _check_version(path, version):
     """Refuse a file written by a newer major version of dae, whose format may differ."""
-    import dae  # see save
-
     try:
         major = int(str(version).split(".")[0])
     except ValueError:
         raise DataError(f"{path}: the header's version {version!r} is not a version") from None
-    if major > int(dae.__version__.split(".")[0]):
+    if major > int(__version__.split(".")[0]):
         raise DataError(
             f"{path}: written by dae {version}, a newer major version than this dae "
-            f"({dae.__version__}); its format may differ, so upgrade dae to read it"
+            f"({__version__}); its format may differ, so upgrade dae to read it"
         )
 
 
@@ -224,7 +176,7 @@ def _check_declared(path, declared, arrays):
         raise DataError(f"{path}: arrays {undeclared} are not in the header's params")
 
 
-def _restore(model, arrays, rng, source):
+def restore(model, arrays, rng, source):
     """Set ``model``'s parameters to ``arrays`` and its generator to the state ``rng``.
 
     Every check comes first, so a refused file changes nothing.

@@ -20,19 +20,18 @@ import pytensor.tensor as pt
 from pytensor.tensor.math import sigmoid
 
 from dae.backend import function
-from dae.data import check_data
-from dae.functions import check_batch_size, check_sizes, minibatch
+from dae.checks import check_batch_size, check_data, check_fractions, check_sizes
+from dae.functions import minibatch
+from dae.models.base import Model, input_or_matrix
 from dae.models.da import dA
 from dae.models.logistic import LogisticRegression
 from dae.models.mlp import HiddenLayer
-from dae.models.persistence import Persistent
 from dae.random import dropout as apply_dropout
 from dae.random import shared_generator
-from dae.updates import momentum as apply_momentum
-from dae.updates import sgd
+from dae.updates import apply_momentum, sgd
 
 
-class SdA(Persistent):
+class SdA(Model):
     """Stacked denoising autoencoder for classification.
 
     Parameters
@@ -54,7 +53,11 @@ class SdA(Persistent):
     dA_layers : the autoencoders; ``dA_layers[i].W is sigmoid_layers[i].W`` and
         ``dA_layers[i].b is sigmoid_layers[i].b``.
     logLayer : the :class:`LogisticRegression` output layer.
-    params : the MLP's parameters (the dA's visible biases are not among them).
+    params : the MLP's parameters, which fine-tuning trains (the dAs' visible
+        biases are not among them). ``named_params()`` has them all: ``W1, b1,
+        b_prime1, ..., W_out, b_out``, each layer's weights and biases (shared by the
+        layer and its dA, so named once) and its dA's visible biases, then the
+        logistic regression's.
     x, y : symbolic input matrix and integer label vector.
     finetune_cost, errors : symbolic mean NLL and error rate of the MLP on (x, y).
     """
@@ -75,7 +78,7 @@ class SdA(Persistent):
         check_sizes(n_ins=n_ins, n_outs=n_outs, hidden_layers_sizes=hidden_layers_sizes)
         if corruption_levels is None:
             corruption_levels = [0.1] * len(hidden_layers_sizes)
-        _check_fractions(
+        check_fractions(
             "corruption_levels", corruption_levels, len(hidden_layers_sizes), "hidden layers"
         )
         theano_rng = shared_generator(theano_rng, numpy_rng)
@@ -86,8 +89,7 @@ class SdA(Persistent):
         self.corruption_levels = list(corruption_levels)
         self.sigmoid_layers = []
         self.dA_layers = []
-        self.params = []
-        self.x = pt.matrix("x") if input is None else input
+        self.x = input_or_matrix(input)
         self.y = pt.ivector("y")
 
         sizes = [n_ins] + hidden_layers_sizes
@@ -100,24 +102,29 @@ class SdA(Persistent):
                 n_out=sizes[i + 1],
                 activation=sigmoid,
             )
+            dA_layer = dA(
+                numpy_rng=numpy_rng,
+                theano_rng=theano_rng,
+                input=layer_input,
+                n_visible=sizes[i],
+                n_hidden=sizes[i + 1],
+                W=sigmoid_layer.W,
+                bhid=sigmoid_layer.b,
+            )
             self.sigmoid_layers.append(sigmoid_layer)
-            self.params.extend(sigmoid_layer.params)
-            self.dA_layers.append(
-                dA(
-                    numpy_rng=numpy_rng,
-                    theano_rng=theano_rng,
-                    input=layer_input,
-                    n_visible=sizes[i],
-                    n_hidden=sizes[i + 1],
-                    W=sigmoid_layer.W,
-                    bhid=sigmoid_layer.b,
-                )
+            self.dA_layers.append(dA_layer)
+            self.add_param(sigmoid_layer.W, f"W{i + 1}")
+            self.add_param(sigmoid_layer.b, f"b{i + 1}", regularizable=False)
+            # Pretraining trains the visible biases; fine-tuning has no use for them.
+            self.add_param(
+                dA_layer.b_prime, f"b_prime{i + 1}", trainable=False, regularizable=False
             )
 
         self.logLayer = LogisticRegression(
             input=self.sigmoid_layers[-1].output, n_in=sizes[-1], n_out=n_outs
         )
-        self.params.extend(self.logLayer.params)
+        self.add_param(self.logLayer.W, "W_out")
+        self.add_param(self.logLayer.b, "b_out", regularizable=False)
         self.finetune_cost = self.logLayer.negative_log_likelihood(self.y)
         self.errors = self.logLayer.errors(self.y)
 
@@ -129,16 +136,6 @@ class SdA(Persistent):
             "n_outs": self.n_outs,
             "corruption_levels": list(self.corruption_levels),
         }
-
-    def named_params(self):
-        """``W1, b1, b_prime1, ..., W_out, b_out``: each layer's weights and biases
-        (shared by the layer and its dA, so named once) and its dA's visible biases,
-        then the logistic regression's."""
-        named = {}
-        for i, (layer, da) in enumerate(zip(self.sigmoid_layers, self.dA_layers), start=1):
-            named.update({f"W{i}": layer.W, f"b{i}": layer.b, f"b_prime{i}": da.b_prime})
-        named.update({"W_out": self.logLayer.W, "b_out": self.logLayer.b})
-        return named
 
     def _check_training_set(self, train_set_x, batch_size):
         """Refuse a batch size or pretraining data the SdA cannot use."""
@@ -204,17 +201,17 @@ class SdA(Persistent):
         are used whole at test time, which is why survivors are scaled up.
         """
         rates = list(rates)
-        _check_fractions("dropout", rates, self.n_layers + 1, "rates (input and hidden layers)")
+        check_fractions("dropout", rates, self.n_layers + 1, "rates (input and hidden layers)")
         rng = self.theano_rng
         rng, h = apply_dropout(rng, self.x, rates[0])
         for layer, rate in zip(self.sigmoid_layers, rates[1:]):
+            # The same weights on the dropped-out input: a layer built on them.
             shared_layer = HiddenLayer(
-                None, h, *layer.W.get_value(borrow=True).shape, W=layer.W, b=layer.b,
-                activation=sigmoid,
-            )  # fmt: skip
+                None, h, layer.n_in, layer.n_out, W=layer.W, b=layer.b, activation=sigmoid
+            )
             rng, h = apply_dropout(rng, shared_layer.output, rate)
-        top = LogisticRegression(h, *self.logLayer.W.get_value(borrow=True).shape,
-                                 W=self.logLayer.W, b=self.logLayer.b)  # fmt: skip
+        top = self.logLayer
+        top = LogisticRegression(h, top.n_in, top.n_out, W=top.W, b=top.b)
         return top.negative_log_likelihood(self.y), OrderedDict([(self.theano_rng, rng)])
 
     def build_finetune_functions(
@@ -228,7 +225,7 @@ class SdA(Persistent):
             shared variables as returned by :func:`dae.load_data`.
         batch_size : minibatch size.
         learning_rate : float, or a shared scalar to change it between calls.
-        momentum : classical momentum (:func:`dae.updates.momentum`); 0, the
+        momentum : classical momentum (:func:`dae.updates.apply_momentum`); 0, the
             tutorial's plain SGD, by default. A float or a shared scalar.
         dropout : None (the tutorial's fine-tuning), or the drop rates of the
             input and of each hidden layer (:meth:`dropout_finetune_cost`).
@@ -284,12 +281,3 @@ class SdA(Persistent):
             },
             n_batches=set_x.get_value(borrow=True).shape[0] // batch_size,
         )
-
-
-def _check_fractions(name, values, count, what):
-    """Refuse ``values`` unless there are ``count`` of them, each in [0, 1)."""
-    if len(values) != count:
-        raise ValueError(f"{name} has {len(values)} entries for {count} {what}")
-    for value in values:
-        if not 0 <= value < 1:
-            raise ValueError(f"{name} values must be in [0, 1), got {value}")

@@ -24,25 +24,32 @@ from pytensor.graph.replace import clone_replace
 from pytensor.tensor.math import sigmoid
 
 from dae.backend import function
-from dae.data import check_data
-from dae.functions import check_batch_size, check_sizes, minibatch
+from dae.checks import check_batch_size, check_data, check_sizes
+from dae.functions import minibatch
+from dae.models.base import Model, input_or_matrix
 from dae.models.mlp import HiddenLayer
-from dae.models.persistence import Persistent
-from dae.objectives import cross_entropy_from_logits
+from dae.objectives import cross_entropy_from_logits, gaussian_kl
 from dae.random import shared_generator, standard_normal
-from dae.updates import momentum, rng_updates, sgd
+from dae.updates import apply_momentum, rng_updates, sgd
 
 
-class VAE(Persistent):
-    """Variational autoencoder with one tanh hidden layer on each side.
+class VAE(Model):
+    r"""Variational autoencoder with one tanh hidden layer on each side.
 
     Parameters
     ----------
     numpy_rng : numpy.random.RandomState or Generator, draws the initial weights.
-    theano_rng : shared random generator for :math:`\\epsilon`; by default one seeded
+    theano_rng : shared random generator for :math:`\epsilon`; by default one seeded
         from ``numpy_rng``.
     input : symbolic matrix, one example per row; a new ``pt.matrix`` if None.
     n_visible, n_hidden, n_latent : sizes of the data, the hidden layers and the code.
+
+    Attributes
+    ----------
+    encoder, mu_layer, log_var_layer, decoder, output_layer : the
+        :class:`~dae.models.mlp.HiddenLayer` objects; their weights and biases are
+        named ``W_encoder, b_encoder, W_mu, ..., W_output, b_output``.
+    mu, log_var : symbolic mean and log-variance of :math:`q(z \mid x)`.
 
     Examples
     --------
@@ -60,7 +67,7 @@ class VAE(Persistent):
         theano_rng = shared_generator(theano_rng, numpy_rng)
         self.theano_rng = theano_rng
         self.n_visible, self.n_hidden, self.n_latent = n_visible, n_hidden, n_latent
-        self.x = pt.matrix("x") if input is None else input
+        self.x = input_or_matrix(input)
         self.z = pt.matrix("z")
 
         def layer(inp, n_in, n_out, activation):
@@ -71,33 +78,22 @@ class VAE(Persistent):
         self.log_var_layer = layer(self.encoder.output, n_hidden, n_latent, None)
         self.decoder = layer(self.z, n_latent, n_hidden, pt.tanh)
         self.output_layer = layer(self.decoder.output, n_hidden, n_visible, None)
-        self.params = [
-            p
-            for part in (
-                self.encoder,
-                self.mu_layer,
-                self.log_var_layer,
-                self.decoder,
-                self.output_layer,
-            )
-            for p in part.params
-        ]
+        parts = {
+            "encoder": self.encoder,
+            "mu": self.mu_layer,
+            "log_var": self.log_var_layer,
+            "decoder": self.decoder,
+            "output": self.output_layer,
+        }
+        for part, layer in parts.items():
+            self.add_param(layer.W, f"W_{part}")
+            self.add_param(layer.b, f"b_{part}", regularizable=False)
         self.mu = self.mu_layer.output
         self.log_var = self.log_var_layer.output
 
     def config(self):
         """The constructor arguments that rebuild the VAE."""
         return {"n_visible": self.n_visible, "n_hidden": self.n_hidden, "n_latent": self.n_latent}
-
-    def named_params(self):
-        """``W_encoder, b_encoder, W_mu, b_mu, W_log_var, b_log_var, W_decoder,
-        b_decoder, W_output, b_output``: each layer's weights and biases."""
-        layers = {"encoder": self.encoder, "mu": self.mu_layer, "log_var": self.log_var_layer,
-                  "decoder": self.decoder, "output": self.output_layer}  # fmt: skip
-        named = {}
-        for part, layer in layers.items():
-            named.update({f"W_{part}": layer.W, f"b_{part}": layer.b})
-        return named
 
     def decoder_logits(self, z):
         """Pre-sigmoid pixel values :math:`a(z)` for a symbolic latent ``z``."""
@@ -110,12 +106,10 @@ class VAE(Persistent):
         z = self.mu + pt.exp(0.5 * self.log_var) * eps
         a = self.decoder_logits(z)
         reconstruction = pt.mean(cross_entropy_from_logits(a, self.x))
-        kl = pt.mean(
-            0.5 * pt.sum(pt.sqr(self.mu) + pt.exp(self.log_var) - self.log_var - 1, axis=1)
-        )
+        kl = pt.mean(gaussian_kl(self.mu, self.log_var))
         return reconstruction, kl, rng_updates(reconstruction)
 
-    def training_function(self, train_set_x, batch_size, learning_rate=5e-4, momentum_=0.9):
+    def training_function(self, train_set_x, batch_size, learning_rate=5e-4, momentum=0.9):
         """Compile one step on minibatch ``index`` of ``train_set_x``.
 
         Returns ``fn(index) -> [negative ELBO, reconstruction, KL]``, each the
@@ -129,7 +123,7 @@ class VAE(Persistent):
         index = pt.lscalar("index")
         reconstruction, kl, updates = self.get_cost_terms()
         cost = reconstruction + kl
-        steps = momentum(sgd(cost, self.params, learning_rate), self.params, momentum_)
+        steps = apply_momentum(sgd(cost, self.params, learning_rate), self.params, momentum)
         steps.update(updates)
         return function(
             [index],

@@ -1,0 +1,101 @@
+r"""Nonlinearities, and the names by which options and saved files refer to them.
+
+A model takes its nonlinearity as a function of a symbolic tensor, as the
+tutorials' ``HiddenLayer(activation=T.tanh)`` does, or None for a linear unit.
+Command lines and saved models name it instead; :func:`get` and :func:`name_of`
+translate, and :func:`slope` gives each one's derivative written in terms of its
+output, which the contractive penalty needs:
+
+=========  =====================================  ===========================
+name       :math:`f(a)`                           :math:`f'` from :math:`y = f(a)`
+=========  =====================================  ===========================
+sigmoid    :math:`1 / (1 + e^{-a})`               :math:`y (1 - y)`
+tanh       :math:`\tanh a`                        :math:`1 - y^2`
+relu       :math:`\max(a, 0)`                     :math:`[y > 0]`
+elu        :math:`a` if :math:`a > 0`, else       :math:`1` if :math:`y > 0`, else
+           :math:`e^a - 1`                        :math:`y + 1`
+linear     :math:`a` (``None``)                   :math:`1`
+=========  =====================================  ===========================
+"""
+
+import pytensor.tensor as pt
+from pytensor.tensor.math import sigmoid
+
+from dae.checks import check_choice
+
+tanh = pt.tanh
+
+
+def relu(x):
+    """Rectified linear unit: max(x, 0)."""
+    return pt.maximum(x, 0)
+
+
+def elu(x):
+    """Exponential linear unit (Clevert et al., 2016): x if x > 0, else exp(x) - 1."""
+    return pt.switch(x > 0, x, pt.expm1(x))
+
+
+# sigmoid and tanh are PyTensor's own objects, so graphs built with them are the
+# ones PyTensor's rewrites recognise (and the tutorials' T.nnet.sigmoid is sigmoid).
+ACTIVATIONS = {"sigmoid": sigmoid, "tanh": tanh, "relu": relu, "elu": elu, "linear": None}
+
+
+def get(name):
+    """The nonlinearity called ``name``, one of :data:`ACTIVATIONS` (None for linear).
+
+    Examples
+    --------
+    >>> from dae import activations
+    >>> activations.get("relu") is activations.relu
+    True
+    """
+    check_choice("activation", name, ACTIVATIONS)
+    return ACTIVATIONS[name]
+
+
+def name_of(activation):
+    """The name of the nonlinearity ``activation``; ValueError if it has none.
+
+    Examples
+    --------
+    >>> import pytensor.tensor as pt
+    >>> from dae import activations
+    >>> activations.name_of(pt.tanh), activations.name_of(None)
+    ('tanh', 'linear')
+    """
+    if isinstance(activation, str):
+        raise TypeError(
+            f"activation is a function (e.g. dae.activations.get({activation!r})), "
+            f"not the string {activation!r}"
+        )
+    for name, f in ACTIVATIONS.items():
+        if f is activation:
+            return name
+    raise ValueError(
+        f"activation {activation!r} has no name; a model can be saved, pickled or "
+        f"given a contractive penalty with one of {tuple(ACTIVATIONS)} only"
+    )
+
+
+def slope(activation, y):
+    """The derivative of ``activation`` at each unit, written in terms of its output ``y``.
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor.tensor as pt
+    >>> from dae import activations
+    >>> y = pt.as_tensor(np.array([0.5, 0.9]))
+    >>> activations.slope(activations.get("sigmoid"), y).eval()
+    array([0.25, 0.09])
+    """
+    name = name_of(activation)
+    if name == "sigmoid":
+        return y * (1 - y)
+    if name == "tanh":
+        return 1 - pt.sqr(y)
+    if name == "relu":
+        return pt.cast(y > 0, y.dtype)
+    if name == "elu":
+        return pt.switch(y > 0, pt.ones_like(y), y + 1)
+    return pt.ones_like(y)

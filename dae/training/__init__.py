@@ -1,0 +1,26 @@
+"""Training: the tutorials' loops, checkpoints that let a run stop and go on, and
+progress.
+
+* :mod:`dae.training.loops`: :func:`train_epochs`, :func:`pretrain` and
+  :func:`early_stopping`;
+* :mod:`dae.training.monitor`: :class:`Monitor`, where a run stands;
+* :mod:`dae.training.checkpoint`: the checkpoint file and the signals that stop a
+  run after saving one;
+* :mod:`dae.training.progress`: the progress bar and the lines logged per epoch.
+"""
+
+from dae.training.checkpoint import CHECKPOINT, METRICS, Interrupted, updated_variables
+from dae.training.loops import early_stopping, pretrain, train_epochs
+from dae.training.monitor import DivergenceError, Monitor
+
+__all__ = [
+    "CHECKPOINT",
+    "METRICS",
+    "DivergenceError",
+    "Interrupted",
+    "Monitor",
+    "early_stopping",
+    "pretrain",
+    "train_epochs",
+    "updated_variables",
+]

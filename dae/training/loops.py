@@ -1,0 +1,233 @@
+"""The tutorials' training loops, which can stop and go on without losing work.
+
+:func:`train_epochs` runs a compiled step over the minibatches, epoch after epoch;
+:func:`pretrain` does so for each layer in turn (greedy layer-wise pretraining) and
+:func:`early_stopping` is the tutorials' patience-based fine-tuning loop. Each takes
+compiled functions (from :meth:`dae.SdA.pretraining_functions`,
+:meth:`dae.SdA.build_finetune_functions` or your own with the same calling form)
+and returns plain numbers for a metrics file.
+
+All three report to a :class:`~dae.training.monitor.Monitor`, which draws a
+progress bar, stops on a NaN or infinite cost, keeps a metrics log and, given a
+folder, writes a checkpoint at the end of every epoch. A run resumed from its
+checkpoint ends with exactly the parameters and metrics of a run that never
+stopped.
+"""
+
+import math
+
+import numpy as np
+
+from dae.training.monitor import Monitor
+from dae.training.progress import epoch_line, finetuning_line
+
+
+def train_epochs(
+    step, n_batches, epochs, monitor=None, phase="training", names=("cost",), log=print
+):
+    """``epochs`` passes of ``step(index)`` over minibatches ``0 .. n_batches - 1``.
+
+    Parameters
+    ----------
+    step : takes one training step on minibatch ``index``; returns its cost, or
+        a list of numbers whose first is the cost (e.g. a VAE's ELBO and terms).
+    n_batches : number of minibatches.
+    epochs : passes over the data.
+    monitor : :class:`~dae.training.monitor.Monitor` that checkpoints the run;
+        none by default.
+    phase : name of this loop in the log, the metrics and the checkpoint.
+    names : names of the numbers ``step`` returns, for the metrics.
+    log : called with one line of text per epoch.
+
+    Returns
+    -------
+    list of one dict per epoch: ``phase``, ``epoch``, the epoch's mean of each of
+    ``names``, and ``seconds`` since training began.
+    """
+    monitor = Monitor() if monitor is None else monitor
+    loop = monitor.phase(phase, epoch=0, batch=0, batch_costs=[], history=[])
+    while loop["epoch"] < epochs:
+        epoch = loop["epoch"] + 1
+        for index in monitor.minibatches(loop, n_batches, f"{phase}, epoch {epoch}"):
+            _take_step(step, index, loop, monitor, phase, epoch)
+        record = {"phase": phase, "epoch": epoch}
+        record.update(zip(names, map(float, np.mean(loop["batch_costs"], axis=0))))
+        _end_epoch(loop, monitor, record)
+        log(epoch_line(record, names))
+    return loop["history"]
+
+
+def pretrain(
+    pretraining_fns, n_batches, epochs, corruption_levels, learning_rate, log=print, monitor=None
+):
+    """Greedy layer-wise pretraining: ``epochs`` passes of each layer in turn.
+
+    Parameters
+    ----------
+    pretraining_fns : one function per layer, called ``fn(index, corruption=, lr=)``;
+        a generator such as :meth:`dae.SdA.cached_pretraining_functions` is asked
+        for layer ``k + 1``'s function only once layer ``k`` is trained.
+    n_batches : number of training minibatches.
+    epochs : passes over the training set for each layer.
+    corruption_levels : one corruption level per layer.
+    learning_rate : learning rate of every layer.
+    log : called with one line of text per epoch.
+    monitor : :class:`~dae.training.monitor.Monitor`; each layer is its phase
+        ``"pretraining layer k"``.
+
+    Returns
+    -------
+    list, for each layer, of the mean reconstruction cost of each epoch.
+    """
+    costs = []
+    for layer, (fn, level) in enumerate(zip(pretraining_fns, corruption_levels), start=1):
+        history = train_epochs(
+            lambda index, fn=fn, level=level: fn(index, corruption=level, lr=learning_rate),
+            n_batches,
+            epochs,
+            monitor,
+            phase=f"pretraining layer {layer}",
+            log=log,
+        )
+        costs.append([record["cost"] for record in history])
+    return costs
+
+
+def early_stopping(
+    train_fn,
+    valid_score,
+    test_score,
+    n_train_batches,
+    n_epochs,
+    params=(),
+    patience=None,
+    patience_increase=2.0,
+    improvement_threshold=0.995,
+    after_epoch=None,
+    log=print,
+    monitor=None,
+    phase="fine-tuning",
+):
+    """Minibatch SGD with the tutorials' patience-based early stopping.
+
+    Training looks at ``patience`` minibatches at least (by default 10 epochs'
+    worth). The validation error is measured once an epoch; a new best that beats
+    the old one by the relative ``improvement_threshold`` extends patience to
+    ``patience_increase`` times the current iteration, and each new best is scored
+    on the test set. Training stops when patience runs out or after ``n_epochs``.
+
+    Parameters
+    ----------
+    train_fn : ``train_fn(index)`` takes one step on minibatch ``index``, returns its cost.
+    valid_score, test_score : return the list of minibatch error rates of a set.
+    n_train_batches : number of training minibatches.
+    n_epochs : the most epochs to train.
+    params : shared variables to reset to their values at the best validation
+        error when training ends, so they match the reported test error.
+    patience : minibatches to look at regardless; ``10 * n_train_batches`` if None.
+    after_epoch : called as ``after_epoch(epoch)`` after each epoch, e.g. to lower
+        a shared learning rate.
+    log : called with one line of text per epoch.
+    monitor : :class:`~dae.training.monitor.Monitor` that checkpoints the run, the
+        best parameters included.
+    phase : the loop's name in the log, the metrics and the checkpoint.
+
+    Returns
+    -------
+    dict with ``best_validation_error``, ``test_error`` (at the best validation
+    error), ``best_epoch``, ``epochs`` run, and ``history``: one dict per epoch with
+    its mean training cost, the last validation error, the best so far, the test
+    error of the parameters that gave it, and ``seconds``.
+    """
+    monitor = Monitor() if monitor is None else monitor
+    patience = 10 * n_train_batches if patience is None else patience
+    validation_frequency = max(1, min(n_train_batches, patience // 2))
+    loop = monitor.phase(
+        phase,
+        epoch=0,
+        batch=0,
+        batch_costs=[],
+        history=[],
+        patience=patience,
+        done=False,
+        validation_error=math.nan,
+        best=_no_best(),
+    )
+    best_params = [f"{phase}/best/{i}" for i in range(len(params))]
+    while loop["epoch"] < n_epochs and not loop["done"]:
+        epoch = loop["epoch"] + 1
+        for index in monitor.minibatches(loop, n_train_batches, f"{phase}, epoch {epoch}"):
+            _take_step(train_fn, index, loop, monitor, phase, epoch)
+            iteration = (epoch - 1) * n_train_batches + index
+            if (iteration + 1) % validation_frequency == 0:
+                if _validate(
+                    loop, valid_score, iteration, epoch, patience_increase, improvement_threshold
+                ):
+                    loop["best"]["test_error"] = float(np.mean(test_score()))
+                    monitor.arrays.update({k: p.get_value() for k, p in zip(best_params, params)})
+            if loop["patience"] <= iteration:
+                loop["done"] = True
+                break
+        record = _finetuning_record(phase, epoch, loop)
+        _end_epoch(loop, monitor, record, after_epoch)
+        log(finetuning_line(record))
+    for key, p in zip(best_params, params):
+        if key in monitor.arrays:
+            p.set_value(monitor.arrays[key])
+    best = loop["best"]
+    return {
+        "best_validation_error": best["validation_error"],
+        "test_error": best["test_error"],
+        "best_epoch": best["epoch"],
+        "epochs": loop["epoch"],
+        "history": loop["history"],
+    }
+
+
+def _take_step(step, index, loop, monitor, phase, epoch):
+    """One training step on minibatch ``index``: its numbers kept, its cost checked."""
+    costs = [float(c) for c in np.atleast_1d(step(index))]
+    monitor.check(costs[0], phase, epoch, index)
+    loop["batch_costs"].append(costs)
+    loop["batch"] = index + 1
+
+
+def _end_epoch(loop, monitor, record, after_epoch=None):
+    """Close the epoch of ``loop`` with ``record``: history, hook, metrics, checkpoint."""
+    record["seconds"] = monitor.elapsed()
+    loop.update(epoch=record["epoch"], batch=0, batch_costs=[])
+    loop["history"].append(record)
+    if after_epoch is not None:
+        after_epoch(record["epoch"])
+    monitor.end_epoch(record, f"{record['phase']}, epoch {record['epoch']}")
+
+
+def _no_best():
+    """The early-stopping record before any validation."""
+    return {"validation_error": math.inf, "epoch": 0, "test_error": math.nan}
+
+
+def _validate(loop, valid_score, iteration, epoch, patience_increase, improvement_threshold):
+    """Measure the validation error; True if it is a new best, which, when it beats
+    the old best by ``improvement_threshold``, also extends patience."""
+    error = loop["validation_error"] = float(np.mean(valid_score()))
+    best = loop["best"]
+    if not error < best["validation_error"]:
+        return False
+    if error < best["validation_error"] * improvement_threshold:
+        loop["patience"] = max(loop["patience"], iteration * patience_increase)
+    best.update(validation_error=error, epoch=epoch)
+    return True
+
+
+def _finetuning_record(phase, epoch, loop):
+    """An early-stopping epoch's metrics: mean cost, last and best validation error,
+    and the test error at the best."""
+    return {
+        "phase": phase,
+        "epoch": epoch,
+        "cost": float(np.mean(loop["batch_costs"])),
+        "validation_error": loop["validation_error"],
+        "test_error": loop["best"]["test_error"],
+        "best_validation_error": loop["best"]["validation_error"],
+    }
