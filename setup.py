@@ -26,7 +26,15 @@ setup(
         'mkl>=2024; platform_machine == "x86_64" and sys_platform != "darwin"',
     ],
     extras_require={
-        "test": ["pytest>=8", "ruff>=0.6", "jax>=0.4.30", "hypothesis>=6.100", "matplotlib>=3.7"],
+        "test": [
+            "pytest>=8",
+            "ruff>=0.6",
+            "import-linter>=2.1",
+            "jax>=0.4.30",
+            "hypothesis>=6.100",
+            "matplotlib>=3.7",
+        ],
+        "docs": ["sphinx>=7", "numpydoc>=1.6"],
         "plot": ["matplotlib>=3.7"],
         "gpu": ["jax[cuda12]>=0.4.30"],
         "bench": ["torch==2.13.0"],
