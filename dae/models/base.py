@@ -54,8 +54,8 @@ class Model:
 
         Parameters
         ----------
-        param : shared variable, or an expression (which cannot be saved)
-            The parameter.
+        param : shared variable or expression
+            The parameter; an expression cannot be saved.
         name : str
             Its name in :meth:`named_params` and in saved files.
         **tags : bool
