@@ -7,7 +7,8 @@ it is: ``trainable`` (trained by the model's own cost; in ``params``) and
 else derives from that one registry: ``params``, :meth:`Model.named_params`, the
 weight-decay set ``get_params(regularizable=True)`` and the saved files.
 
-Defining a subclass registers it for :func:`dae.load` under its class name.
+Defining a subclass registers it for :func:`dae.load <dae.models.persistence.load>`
+under its class name.
 """
 
 from collections import OrderedDict

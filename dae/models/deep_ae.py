@@ -10,9 +10,9 @@ With layer sizes :math:`n_0, \dots, n_L` (``n_visible`` and then
 with tied weights :math:`W'_i = W_i^T` or untied ones of their own. The cost is the
 mean reconstruction cross-entropy of :math:`x` (computed from the pre-sigmoid output, as
 in :class:`dae.dA`), plus an optional L2 weight decay :math:`\lambda \sum_i \lVert W_i \rVert^2`.
-:meth:`DeepAutoencoder.from_sda` starts the encoder from a pretrained SdA's weights,
-shared, and the decoder from its autoencoders' visible biases (Hinton and
-Salakhutdinov, 2006, did this with RBMs).
+:meth:`DeepAutoencoder.from_sda <dae.DeepAutoencoder.from_sda>` starts the encoder from
+a pretrained SdA's weights, shared, and the decoder from its autoencoders' visible
+biases (Hinton and Salakhutdinov, 2006, did this with RBMs).
 """
 
 import numpy as np

@@ -185,8 +185,8 @@ class SdA(Model):
 
         A generator: layer ``i``'s function is compiled, and its inputs computed,
         when it is asked for, so train each layer before asking for the next, as
-        :func:`dae.training.pretrain` does. The arguments are checked at once, as
-        by :meth:`pretraining_functions`.
+        :func:`dae.training.pretrain <dae.training.loops.pretrain>` does. The
+        arguments are checked at once, as by :meth:`pretraining_functions`.
         """
         self._check_training_set(train_set_x, batch_size)
         return self._cached_pretraining_functions(train_set_x, batch_size)

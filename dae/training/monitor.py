@@ -97,6 +97,7 @@ class Monitor:
 
     @property
     def checkpoint_path(self):
+        """The checkpoint file, ``checkpoint.npz`` in ``folder``; None without a folder."""
         return None if self.folder is None else self.folder / CHECKPOINT
 
     @property
