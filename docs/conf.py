@@ -29,6 +29,8 @@ extensions = [
 # Everything needed is local: no intersphinx, nothing fetched at build time.
 exclude_patterns = ["_build"]
 default_role = "py:obj"
+# The contents list the pages and their sections, not every function.
+toc_object_entries = False
 
 autodoc_member_order = "bysource"
 # Signatures only; the docstrings say what each argument is.
