@@ -6,9 +6,9 @@ backend found (:mod:`dae.backend`); settings given in ``PYTENSOR_FLAGS`` win.
 
 The models are the tutorials' (:class:`dA`, :class:`SdA`, :class:`cA`,
 :class:`HiddenLayer`, :class:`LogisticRegression`, :class:`MLP`) and their wider
-family (:class:`VAE`, :class:`DeepAutoencoder`); :func:`load` reads any of them
-from a file. Costs are built from :mod:`dae.objectives` and trained with the rules
-of :mod:`dae.updates`, in the loops of :mod:`dae.training`.
+family (:class:`VAE`, :class:`DeepAutoencoder`); :func:`~dae.models.persistence.load`
+reads any of them from a file. Costs are built from :mod:`dae.objectives` and
+trained with the rules of :mod:`dae.updates`, in the loops of :mod:`dae.training`.
 """
 
 from dae import activations, backend, data, images, init, models, objectives, training, updates

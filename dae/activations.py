@@ -38,6 +38,7 @@ def elu(x):
 
 # sigmoid and tanh are PyTensor's own objects, so graphs built with them are the
 # ones PyTensor's rewrites recognise (and the tutorials' T.nnet.sigmoid is sigmoid).
+#: The named nonlinearities: name to function, None for linear units.
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": tanh, "relu": relu, "elu": elu, "linear": None}
 
 

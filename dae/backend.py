@@ -70,12 +70,16 @@ def use_device(device):
 
     Parameters
     ----------
-    device : ``"cpu"``, the backend chosen at import; or ``"gpu"``, PyTensor's
-        JAX backend on the first GPU that JAX sees (``pip install "dae[gpu]"``).
+    device : {"cpu", "gpu"}
+        ``"cpu"``, the backend chosen at import; or ``"gpu"``, PyTensor's JAX
+        backend on the first GPU that JAX sees (``pip install "dae[gpu]"``).
 
     Raises
     ------
-    ValueError for another name; DeviceError when JAX is missing or sees no GPU.
+    ValueError
+        For another name.
+    DeviceError
+        When JAX is missing or sees no GPU.
     """
     if device == "cpu":
         pytensor.config.mode = _cpu_mode

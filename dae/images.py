@@ -35,20 +35,27 @@ def tile_raster_images(
 
     Parameters
     ----------
-    X : 2-D array, one flattened image per row (filters are ``W.T``); or a tuple of
-        four such arrays (or None) for the red, green, blue and alpha channels.
-    img_shape : (height, width) of each image.
-    tile_shape : (rows, columns) of the grid; rows of ``X`` beyond it are ignored,
-        missing ones leave black tiles.
-    tile_spacing : (vertical, horizontal) pixels between tiles.
-    scale_rows_to_unit_interval : rescale each image to [0, 1] before drawing it.
-    output_pixel_vals : return uint8 pixels in 0..255 (for ``PIL.Image.fromarray``)
-        rather than floats in the input's range.
+    X : 2-D array, or tuple of four 2-D arrays or None
+        One flattened image per row (filters are ``W.T``); or a tuple of four
+        such arrays (or None) for the red, green, blue and alpha channels.
+    img_shape : (height, width)
+        The shape of each image.
+    tile_shape : (rows, columns)
+        The shape of the grid; rows of ``X`` beyond it are ignored, missing ones
+        leave black tiles.
+    tile_spacing : (vertical, horizontal)
+        Pixels between tiles.
+    scale_rows_to_unit_interval : bool
+        Rescale each image to [0, 1] before drawing it.
+    output_pixel_vals : bool
+        Return uint8 pixels in 0..255 (for ``PIL.Image.fromarray``) rather than
+        floats in the input's range.
 
     Returns
     -------
-    A (H, W) array, or (H, W, 4) when ``X`` is a tuple, where
-    ``H = (height + vertical) * rows - vertical`` and likewise ``W``.
+    numpy.ndarray
+        A (H, W) array, or (H, W, 4) when ``X`` is a tuple, where
+        ``H = (height + vertical) * rows - vertical`` and likewise ``W``.
 
     Examples
     --------

@@ -58,13 +58,16 @@ def jacobian_norm(slope, W):
 
     Parameters
     ----------
-    slope : symbolic matrix (batch, n_hidden), each code unit's derivative
-        :math:`f'_j` at its pre-activation, e.g. :math:`h (1 - h)` for a sigmoid.
-    W : symbolic or shared matrix (n_visible, n_hidden), the encoder's weights.
+    slope : symbolic matrix (batch, n_hidden)
+        Each code unit's derivative :math:`f'_j` at its pre-activation, e.g.
+        :math:`h (1 - h)` for a sigmoid.
+    W : symbolic or shared matrix (n_visible, n_hidden)
+        The encoder's weights.
 
     Returns
     -------
-    Symbolic vector of length batch.
+    symbolic vector
+        Of length batch.
 
     Examples
     --------

@@ -24,6 +24,8 @@ class UnitUniformRV(UniformRV):
     name = "uniform"  # JAX looks its sampler up by this name
 
     def rng_fn(self, rng, low, high, size):
+        """A draw from ``rng``: ``rng.random(size, dtype)`` for U[0, 1) of a given
+        size, PyTensor's uniform otherwise."""
         if np.all(low == 0) and np.all(high == 1) and size is not None:
             return rng.random(size, dtype=self.dtype)
         return super().rng_fn(rng, low, high, size)

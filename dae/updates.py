@@ -175,7 +175,8 @@ def rng_updates(*outputs):
 
     Returns
     -------
-    OrderedDict {shared generator: next generator state}.
+    OrderedDict
+        {shared generator: next generator state}.
 
     Examples
     --------

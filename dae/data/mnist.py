@@ -47,7 +47,9 @@ FASHION_MD5 = {
 # Data sets recognised by the MD5s of their four files. Other files in MNIST's format
 # load as well, named UNRECOGNISED, so that a result is never credited to the wrong set.
 KNOWN = {"mnist": MD5, "fashion-mnist": FASHION_MD5}
+#: What `identify` and `load_dataset` call IDX files of no known data set.
 UNRECOGNISED = "unrecognised IDX files"
+#: Base URLs that `download_mnist` tries in turn for each file.
 MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",

@@ -1,6 +1,8 @@
-"""The models, one short file each, and :func:`load` for any saved one.
+"""The models, one short file each, and :func:`~dae.models.persistence.load` for any
+saved one.
 
-Importing this package defines, and so registers for :func:`load`, every model.
+Importing this package defines, and so registers for
+:func:`~dae.models.persistence.load`, every model.
 """
 
 from dae.models.ca import cA

@@ -7,7 +7,8 @@ it is: ``trainable`` (trained by the model's own cost; in ``params``) and
 else derives from that one registry: ``params``, :meth:`Model.named_params`, the
 weight-decay set ``get_params(regularizable=True)`` and the saved files.
 
-Defining a subclass registers it for :func:`dae.load` under its class name.
+Defining a subclass registers it for :func:`dae.load <dae.models.persistence.load>`
+under its class name.
 """
 
 from collections import OrderedDict
@@ -54,8 +55,8 @@ class Model:
 
         Parameters
         ----------
-        param : shared variable, or an expression (which cannot be saved)
-            The parameter.
+        param : shared variable or expression
+            The parameter; an expression cannot be saved.
         name : str
             Its name in :meth:`named_params` and in saved files.
         **tags : bool

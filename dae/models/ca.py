@@ -42,22 +42,29 @@ class cA(Model):
 
     Parameters
     ----------
-    numpy_rng : numpy.random.RandomState or Generator, draws the initial weights.
-    input : symbolic matrix, one example per row; a new ``pt.matrix`` if None.
-    n_visible, n_hidden : number of visible and hidden units.
-    n_batchsize : number of examples in a minibatch; the Jacobian penalty is
-        summed over the minibatch and divided by it.
-    W, bhid, bvis : optional shared variables to use instead of new ones
-        (weight sharing).
+    numpy_rng : numpy.random.RandomState or numpy.random.Generator
+        Draws the initial weights.
+    input : symbolic matrix, optional
+        One example per row; a new ``pt.matrix`` if None.
+    n_visible, n_hidden : int
+        Number of visible and hidden units.
+    n_batchsize : int
+        Number of examples in a minibatch; the Jacobian penalty is summed over
+        the minibatch and divided by it.
+    W, bhid, bvis : shared variables, optional
+        Shared variables to use instead of new ones (weight sharing).
 
     Attributes
     ----------
-    W, b, b_prime : shared weights, hidden and visible biases; ``W_prime = W.T``.
-    x : the symbolic input.
-    params : ``[W, b, b_prime]``.
-    L_rec, L_jacob : set by :meth:`get_cost_updates`: the reconstruction
-        cross-entropy of each example (a vector) and the Jacobian penalty of the
-        minibatch (a scalar).
+    W, b, b_prime : shared variables
+        Weights, hidden and visible biases; ``W_prime = W.T``.
+    x : symbolic matrix
+        The symbolic input.
+    params : list
+        ``[W, b, b_prime]``.
+    L_rec, L_jacob : symbolic vector and scalar
+        Set by :meth:`get_cost_updates`: the reconstruction cross-entropy of each
+        example (a vector) and the Jacobian penalty of the minibatch (a scalar).
 
     Examples
     --------
@@ -140,14 +147,17 @@ class cA(Model):
 
         Parameters
         ----------
-        contraction_level : float or symbolic scalar, the penalty's weight
-            :math:`\lambda \geq 0`.
-        learning_rate : float, symbolic scalar or shared scalar.
+        contraction_level : float or symbolic scalar
+            The penalty's weight :math:`\lambda \geq 0`.
+        learning_rate : float, symbolic scalar or shared scalar
+            The SGD step size.
 
         Returns
         -------
-        (cost, updates): ``mean(L_rec) + contraction_level * mean(L_jacob)``, and
-        an update dictionary for ``W``, ``b`` and ``b_prime``.
+        cost : symbolic scalar
+            ``mean(L_rec) + contraction_level * mean(L_jacob)``.
+        updates : OrderedDict
+            An update dictionary for ``W``, ``b`` and ``b_prime``.
         """
         if not isinstance(contraction_level, Variable) and not contraction_level >= 0:
             raise ValueError(f"contraction_level must be 0 or more, got {contraction_level}")

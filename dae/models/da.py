@@ -68,25 +68,34 @@ class dA(Model):
 
     Parameters
     ----------
-    numpy_rng : numpy.random.RandomState or Generator, draws the initial weights.
-    theano_rng : where the corruption masks come from: a shared generator
+    numpy_rng : numpy.random.RandomState or numpy.random.Generator
+        Draws the initial weights.
+    theano_rng : shared random generator or random streams, optional
+        Where the corruption masks come from: a shared generator
         (``pytensor.tensor.random.shared_rng``), or the tutorials' random streams
-        (``dae.theano.tensor.shared_randomstreams.RandomStreams`` or PyTensor's
-        ``RandomStream``), from which the dA takes a generator of its own; by
-        default one seeded from ``numpy_rng``. ``self.theano_rng`` is the
+        (:class:`dae.theano.tensor.shared_randomstreams.RandomStreams` or
+        PyTensor's ``RandomStream``), from which the dA takes a generator of its
+        own; by default one seeded from ``numpy_rng``. ``self.theano_rng`` is the
         shared generator.
-    input : symbolic matrix, one example per row; a new ``pt.matrix`` if None.
-        Pass another layer's output to stack autoencoders.
-    n_visible, n_hidden : number of visible and hidden units.
-    W, bhid, bvis : optional shared variables to use instead of new ones, so a dA
-        can share its weights with a hidden layer of an MLP.
-    noise : ``"masking"``, ``"dropout"``, ``"salt_and_pepper"`` or ``"gaussian"``.
-    loss : ``"cross_entropy"`` or ``"squared_error"``.
-    activation : the code's nonlinearity: ``sigmoid`` (the default), ``pt.tanh``, or
-        any of :data:`dae.activations.ACTIVATIONS` (None for linear codes).
-    tied : decode with ``W.T`` (True) or with a matrix ``W_prime`` of its own.
-    weight_decay, sparsity_target, sparsity_weight, contraction_level : penalty
-        weights (see the module docstring); 0 or None turns each off.
+    input : symbolic matrix, optional
+        One example per row; a new ``pt.matrix`` if None. Pass another layer's
+        output to stack autoencoders.
+    n_visible, n_hidden : int
+        Number of visible and hidden units.
+    W, bhid, bvis : shared variables, optional
+        Shared variables to use instead of new ones, so a dA can share its
+        weights with a hidden layer of an MLP.
+    noise : {"masking", "dropout", "salt_and_pepper", "gaussian"}
+        How the input is corrupted.
+    loss : {"cross_entropy", "squared_error"}
+        The reconstruction loss.
+    activation : callable or None
+        The code's nonlinearity: ``sigmoid`` (the default), ``pt.tanh``, or any
+        of :data:`dae.activations.ACTIVATIONS` (None for linear codes).
+    tied : bool
+        Decode with ``W.T`` (True) or with a matrix ``W_prime`` of its own.
+    weight_decay, sparsity_target, sparsity_weight, contraction_level : float or None
+        Penalty weights (see the module docstring); 0 or None turns each off.
 
     Examples
     --------
@@ -278,13 +287,18 @@ class dA(Model):
 
         Parameters
         ----------
-        corruption_level : float or symbolic scalar in [0, 1).
-        learning_rate : float, symbolic scalar or shared scalar.
+        corruption_level : float or symbolic scalar
+            In [0, 1).
+        learning_rate : float, symbolic scalar or shared scalar
+            The SGD step size.
 
         Returns
         -------
-        (cost, updates): the mean reconstruction cross-entropy, and an update
-        dictionary for ``W``, ``b``, ``b_prime`` and the corruption generator.
+        cost : symbolic scalar
+            The mean reconstruction cross-entropy.
+        updates : OrderedDict
+            An update dictionary for ``W``, ``b``, ``b_prime`` and the corruption
+            generator.
         """
         self.check_corruption_level(corruption_level)
         cost = self.get_reconstruction_cost(corruption_level)

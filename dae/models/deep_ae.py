@@ -10,9 +10,9 @@ With layer sizes :math:`n_0, \dots, n_L` (``n_visible`` and then
 with tied weights :math:`W'_i = W_i^T` or untied ones of their own. The cost is the
 mean reconstruction cross-entropy of :math:`x` (computed from the pre-sigmoid output, as
 in :class:`dae.dA`), plus an optional L2 weight decay :math:`\lambda \sum_i \lVert W_i \rVert^2`.
-:meth:`DeepAutoencoder.from_sda` starts the encoder from a pretrained SdA's weights,
-shared, and the decoder from its autoencoders' visible biases (Hinton and
-Salakhutdinov, 2006, did this with RBMs).
+:meth:`DeepAutoencoder.from_sda <dae.DeepAutoencoder.from_sda>` starts the encoder from
+a pretrained SdA's weights, shared, and the decoder from its autoencoders' visible
+biases (Hinton and Salakhutdinov, 2006, did this with RBMs).
 """
 
 import numpy as np
@@ -36,19 +36,26 @@ class DeepAutoencoder(Model):
 
     Parameters
     ----------
-    numpy_rng : numpy.random.RandomState or Generator, draws the initial weights.
-    n_visible : input dimension.
-    hidden_layers_sizes : ``[n_1, ..., n_code]``, the encoder's layers up to the
-        code, at least one.
-    tied : decode with the encoder's transposed weights (True) or with new ones.
-    activation : nonlinearity of the hidden layers, one of
-        :data:`dae.activations.ACTIVATIONS` (``sigmoid`` by default; the output is
-        always a sigmoid), with matching initialisation.
-    weight_decay : L2 penalty on every weight matrix.
-    encoder_params : optional ``[(W_1, b_1), ...]`` shared variables to use in the
-        encoder; ``decoder_biases`` optional shared biases, one per decoder layer,
-        ordered from the code to the output.
-    input : symbolic input matrix; a new ``pt.matrix`` if None.
+    numpy_rng : numpy.random.RandomState or numpy.random.Generator
+        Draws the initial weights.
+    n_visible : int
+        Input dimension.
+    hidden_layers_sizes : sequence of int
+        ``[n_1, ..., n_code]``, the encoder's layers up to the code, at least one.
+    tied : bool
+        Decode with the encoder's transposed weights (True) or with new ones.
+    activation : callable
+        Nonlinearity of the hidden layers, one of
+        :data:`dae.activations.ACTIVATIONS` (``sigmoid`` by default; the output
+        is always a sigmoid), with matching initialisation.
+    weight_decay : float
+        L2 penalty on every weight matrix.
+    encoder_params : list of (W, b) pairs of shared variables, optional
+        ``[(W_1, b_1), ...]``, shared variables to use in the encoder.
+    decoder_biases : list of shared variables, optional
+        Shared biases, one per decoder layer, ordered from the code to the output.
+    input : symbolic matrix, optional
+        The symbolic input matrix; a new ``pt.matrix`` if None.
     """
 
     def __init__(

@@ -23,16 +23,23 @@ class LogisticRegression(Model):
 
     Parameters
     ----------
-    input : symbolic matrix, one example per row.
-    n_in, n_out : number of input units and of classes.
-    W, b : optional shared variables to use instead of new ones (weight sharing).
+    input : symbolic matrix
+        One example per row.
+    n_in, n_out : int
+        Number of input units and of classes.
+    W, b : shared variables, optional
+        Shared variables to use instead of new ones (weight sharing).
 
     Attributes
     ----------
-    W, b : shared variables, initialised to zero as in the tutorial.
-    p_y_given_x : symbolic class probabilities, one row per example.
-    y_pred : symbolic predicted class of each example.
-    params : ``[W, b]``.
+    W, b : shared variables
+        Initialised to zero as in the tutorial.
+    p_y_given_x : symbolic matrix
+        Class probabilities, one row per example.
+    y_pred : symbolic vector
+        Predicted class of each example.
+    params : list
+        ``[W, b]``.
     """
 
     def __init__(self, input, n_in, n_out, W=None, b=None):

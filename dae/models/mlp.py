@@ -35,12 +35,17 @@ class HiddenLayer(Model):
 
     Parameters
     ----------
-    rng : numpy.random.RandomState or Generator, draws the initial weights.
-    input : symbolic matrix, one example per row.
-    n_in, n_out : number of input and output units.
-    W, b : optional shared variables to use instead of new ones (weight sharing).
-    activation : elementwise nonlinearity, or None for a linear layer; a layer
-        can be saved when it is one of :data:`dae.activations.ACTIVATIONS`.
+    rng : numpy.random.RandomState or numpy.random.Generator
+        Draws the initial weights.
+    input : symbolic matrix
+        One example per row.
+    n_in, n_out : int
+        Number of input and output units.
+    W, b : shared variables, optional
+        Shared variables to use instead of new ones (weight sharing).
+    activation : callable or None
+        Elementwise nonlinearity, or None for a linear layer; a layer can be
+        saved when it is one of :data:`dae.activations.ACTIVATIONS`.
     """
 
     def __init__(self, rng, input, n_in, n_out, W=None, b=None, activation=pt.tanh):
@@ -69,22 +74,31 @@ class MLP(Model):
 
     Parameters
     ----------
-    rng : numpy.random.RandomState or Generator, draws the hidden layer's weights.
-    input : symbolic matrix, one example per row.
-    n_in, n_hidden, n_out : number of input units, hidden units and classes.
-    activation : the hidden layer's nonlinearity, tanh as in the tutorial.
+    rng : numpy.random.RandomState or numpy.random.Generator
+        Draws the hidden layer's weights.
+    input : symbolic matrix
+        One example per row.
+    n_in, n_hidden, n_out : int
+        Number of input units, hidden units and classes.
+    activation : callable
+        The hidden layer's nonlinearity, tanh as in the tutorial.
 
     Attributes
     ----------
-    hiddenLayer : :class:`HiddenLayer` on ``input``.
-    logRegressionLayer : :class:`~dae.models.logistic.LogisticRegression` on the
-        hidden layer's output.
-    L1, L2_sqr : symbolic regularisers, the sum of the absolute values and of the
-        squares of both layers' weights.
-    negative_log_likelihood, errors : the logistic regression's methods.
-    params : the hidden layer's ``[W, b]`` then the logistic regression's, the same
-        shared variables, so training the MLP trains its layers; saved as ``W1, b1,
-        W_out, b_out``, as an SdA names its layers.
+    hiddenLayer : HiddenLayer
+        The :class:`HiddenLayer` on ``input``.
+    logRegressionLayer : LogisticRegression
+        The :class:`~dae.models.logistic.LogisticRegression` on the hidden
+        layer's output.
+    L1, L2_sqr : symbolic scalars
+        Regularisers: the sum of the absolute values and of the squares of both
+        layers' weights.
+    negative_log_likelihood, errors : methods
+        The logistic regression's methods.
+    params : list
+        The hidden layer's ``[W, b]`` then the logistic regression's, the same
+        shared variables, so training the MLP trains its layers; saved as ``W1,
+        b1, W_out, b_out``, as an SdA names its layers.
 
     Examples
     --------

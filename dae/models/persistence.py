@@ -66,13 +66,17 @@ def load(path, input=None, cls=None):
 
     Parameters
     ----------
-    path : a file written by a model's ``save``.
-    input : symbolic matrix to use as the model's input; a new one if None.
-    cls : the class the file must hold, or None for any of dae's models.
+    path : str or path-like
+        A file written by a model's ``save``.
+    input : symbolic matrix, optional
+        The model's input; a new one if None.
+    cls : type, optional
+        The class the file must hold, or None for any of dae's models.
 
     Raises
     ------
-    DataError (a ValueError) naming the file and what is wrong with it.
+    DataError
+        Naming the file and what is wrong with it (a DataError is a ValueError).
     """
     header, arrays = _read(path)
     name = header.get("class")

@@ -36,30 +36,43 @@ class SdA(Model):
 
     Parameters
     ----------
-    numpy_rng : numpy.random.RandomState or Generator, draws the initial weights.
-    theano_rng : shared random generator or random streams for the corruption
-        masks (see :class:`dae.dA`); by default one seeded from ``numpy_rng``.
-    n_ins : input dimension.
-    hidden_layers_sizes : sizes of the hidden layers, at least one.
-    n_outs : number of classes.
-    corruption_levels : one masking level per layer, each in [0, 1): the
-        defaults of the pretraining functions, which also take a level at call
-        time as the tutorial's do. 0.1 for every layer by default.
-    input : symbolic input matrix; a new ``pt.matrix`` if None.
+    numpy_rng : numpy.random.RandomState or numpy.random.Generator
+        Draws the initial weights.
+    theano_rng : shared random generator or random streams, optional
+        For the corruption masks (see :class:`dae.dA`); by default one seeded
+        from ``numpy_rng``.
+    n_ins : int
+        Input dimension.
+    hidden_layers_sizes : sequence of int
+        Sizes of the hidden layers, at least one.
+    n_outs : int
+        Number of classes.
+    corruption_levels : sequence of float, optional
+        One masking level per layer, each in [0, 1): the defaults of the
+        pretraining functions, which also take a level at call time as the
+        tutorial's do. 0.1 for every layer by default.
+    input : symbolic matrix, optional
+        The symbolic input matrix; a new ``pt.matrix`` if None.
 
     Attributes
     ----------
-    sigmoid_layers : the MLP's :class:`HiddenLayer` objects.
-    dA_layers : the autoencoders; ``dA_layers[i].W is sigmoid_layers[i].W`` and
+    sigmoid_layers : list of HiddenLayer
+        The MLP's :class:`HiddenLayer` objects.
+    dA_layers : list of dA
+        The autoencoders; ``dA_layers[i].W is sigmoid_layers[i].W`` and
         ``dA_layers[i].b is sigmoid_layers[i].b``.
-    logLayer : the :class:`LogisticRegression` output layer.
-    params : the MLP's parameters, which fine-tuning trains (the dAs' visible
-        biases are not among them). ``named_params()`` has them all: ``W1, b1,
-        b_prime1, ..., W_out, b_out``, each layer's weights and biases (shared by the
-        layer and its dA, so named once) and its dA's visible biases, then the
-        logistic regression's.
-    x, y : symbolic input matrix and integer label vector.
-    finetune_cost, errors : symbolic mean NLL and error rate of the MLP on (x, y).
+    logLayer : LogisticRegression
+        The :class:`LogisticRegression` output layer.
+    params : list
+        The MLP's parameters, which fine-tuning trains (the dAs' visible biases
+        are not among them). ``named_params()`` has them all: ``W1, b1,
+        b_prime1, ..., W_out, b_out``, each layer's weights and biases (shared by
+        the layer and its dA, so named once) and its dA's visible biases, then
+        the logistic regression's.
+    x, y : symbolic matrix and symbolic vector
+        The input matrix and the integer label vector.
+    finetune_cost, errors : symbolic scalars
+        The mean NLL and the error rate of the MLP on (x, y).
     """
 
     def __init__(
@@ -172,8 +185,8 @@ class SdA(Model):
 
         A generator: layer ``i``'s function is compiled, and its inputs computed,
         when it is asked for, so train each layer before asking for the next, as
-        :func:`dae.training.pretrain` does. The arguments are checked at once, as
-        by :meth:`pretraining_functions`.
+        :func:`dae.training.pretrain <dae.training.loops.pretrain>` does. The
+        arguments are checked at once, as by :meth:`pretraining_functions`.
         """
         self._check_training_set(train_set_x, batch_size)
         return self._cached_pretraining_functions(train_set_x, batch_size)
@@ -190,15 +203,22 @@ class SdA(Model):
 
         Parameters
         ----------
-        rates : drop probability of the input and of each hidden layer's output,
+        rates : sequence of float
+            Drop probability of the input and of each hidden layer's output,
             ``n_layers + 1`` numbers in [0, 1).
 
         Returns
         -------
-        (cost, updates): the mean NLL of ``y`` given ``x`` through a copy of the
-        MLP that shares its weights and drops units at random, and the update
-        that advances ``theano_rng``. ``self.errors`` is unchanged: the weights
-        are used whole at test time, which is why survivors are scaled up.
+        cost : symbolic scalar
+            The mean NLL of ``y`` given ``x`` through a copy of the MLP that
+            shares its weights and drops units at random.
+        updates : OrderedDict
+            The update that advances ``theano_rng``.
+
+        Notes
+        -----
+        ``self.errors`` is unchanged: the weights are used whole at test time,
+        which is why survivors are scaled up.
         """
         rates = list(rates)
         check_fractions("dropout", rates, self.n_layers + 1, "rates (input and hidden layers)")
@@ -221,26 +241,35 @@ class SdA(Model):
 
         Parameters
         ----------
-        datasets : ``[(train_x, train_y), (valid_x, valid_y), (test_x, test_y)]``,
-            shared variables as returned by :func:`dae.load_data`.
-        batch_size : minibatch size.
-        learning_rate : float, or a shared scalar to change it between calls.
-        momentum : classical momentum (:func:`dae.updates.apply_momentum`); 0, the
-            tutorial's plain SGD, by default. A float or a shared scalar.
-        dropout : None (the tutorial's fine-tuning), or the drop rates of the
-            input and of each hidden layer (:meth:`dropout_finetune_cost`).
+        datasets : list of three (x, y) pairs of shared variables
+            ``[(train_x, train_y), (valid_x, valid_y), (test_x, test_y)]``, as
+            returned by :func:`dae.load_data <dae.data.mnist.load_data>`.
+        batch_size : int
+            Minibatch size.
+        learning_rate : float or shared scalar
+            The SGD step size; a shared scalar can be changed between calls.
+        momentum : float or shared scalar
+            Classical momentum (:func:`dae.updates.apply_momentum`); 0, the
+            tutorial's plain SGD, by default.
+        dropout : sequence of float, optional
+            None (the tutorial's fine-tuning), or the drop rates of the input and
+            of each hidden layer (:meth:`dropout_finetune_cost`).
 
         Returns
         -------
-        (train_fn, valid_score, test_score): ``train_fn(index)`` takes one SGD step
-        on training minibatch ``index`` and returns its cost; the scores return the
-        list of error rates of all validation or test minibatches.
+        train_fn : dae.functions.CompiledFunction
+            ``train_fn(index)`` takes one SGD step on training minibatch
+            ``index`` and returns its cost.
+        valid_score, test_score : dae.functions.CompiledFunction
+            Return the list of error rates of all validation or test minibatches.
 
         Raises
         ------
-        ValueError for a ``batch_size`` outside 1 to the rows of each set;
-        DataError, naming the set, unless its examples have ``n_ins`` values in
-        [0, 1] and its labels lie in 0..n_outs-1.
+        ValueError
+            For a ``batch_size`` outside 1 to the rows of each set.
+        DataError
+            Naming the set, unless its examples have ``n_ins`` values in [0, 1]
+            and its labels lie in 0..n_outs-1.
         """
         (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = datasets
         sets = {"the training set": train_x, "the validation set": valid_x, "the test set": test_x}

@@ -38,18 +38,23 @@ class VAE(Model):
 
     Parameters
     ----------
-    numpy_rng : numpy.random.RandomState or Generator, draws the initial weights.
-    theano_rng : shared random generator for :math:`\epsilon`; by default one seeded
-        from ``numpy_rng``.
-    input : symbolic matrix, one example per row; a new ``pt.matrix`` if None.
-    n_visible, n_hidden, n_latent : sizes of the data, the hidden layers and the code.
+    numpy_rng : numpy.random.RandomState or numpy.random.Generator
+        Draws the initial weights.
+    theano_rng : shared random generator, optional
+        The generator of :math:`\epsilon`; by default one seeded from
+        ``numpy_rng``.
+    input : symbolic matrix, optional
+        One example per row; a new ``pt.matrix`` if None.
+    n_visible, n_hidden, n_latent : int
+        Sizes of the data, the hidden layers and the code.
 
     Attributes
     ----------
-    encoder, mu_layer, log_var_layer, decoder, output_layer : the
-        :class:`~dae.models.mlp.HiddenLayer` objects; their weights and biases are
-        named ``W_encoder, b_encoder, W_mu, ..., W_output, b_output``.
-    mu, log_var : symbolic mean and log-variance of :math:`q(z \mid x)`.
+    encoder, mu_layer, log_var_layer, decoder, output_layer : HiddenLayer
+        The :class:`~dae.models.mlp.HiddenLayer` objects; their weights and
+        biases are named ``W_encoder, b_encoder, W_mu, ..., W_output, b_output``.
+    mu, log_var : symbolic matrices
+        The mean and log-variance of :math:`q(z \mid x)`.
 
     Examples
     --------

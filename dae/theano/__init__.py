@@ -49,10 +49,14 @@ class In(_PyTensorIn):
 
     Parameters
     ----------
-    variable : the symbolic input.
-    name : what to call it as a keyword; the variable's name by default.
-    value : used when a call of the compiled function leaves the input out.
-    **kwargs : the other options of ``pytensor.In``.
+    variable : symbolic variable
+        The symbolic input.
+    name : str, optional
+        What to call it as a keyword; the variable's name by default.
+    value : optional
+        Used when a call of the compiled function leaves the input out.
+    **kwargs
+        The other options of ``pytensor.In``.
     """
 
     def __init__(self, variable, name=None, value=None, **kwargs):

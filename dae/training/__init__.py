@@ -1,9 +1,11 @@
 """Training: the tutorials' loops, checkpoints that let a run stop and go on, and
 progress.
 
-* :mod:`dae.training.loops`: :func:`train_epochs`, :func:`pretrain` and
-  :func:`early_stopping`;
-* :mod:`dae.training.monitor`: :class:`Monitor`, where a run stands;
+* :mod:`dae.training.loops`: :func:`~dae.training.loops.train_epochs`,
+  :func:`~dae.training.loops.pretrain` and
+  :func:`~dae.training.loops.early_stopping`;
+* :mod:`dae.training.monitor`: :class:`~dae.training.monitor.Monitor`, where a run
+  stands;
 * :mod:`dae.training.checkpoint`: the checkpoint file and the signals that stop a
   run after saving one;
 * :mod:`dae.training.progress`: the progress bar and the lines logged per epoch.

@@ -24,7 +24,9 @@ from dae.checks import DataError
 from dae.files import load_arrays, save_arrays
 from dae.random import generator_from_state
 
+#: The name of a run's checkpoint file, in the run's folder.
 CHECKPOINT = "checkpoint.npz"
+#: The name of a run's metrics log, in the run's folder: a JSON object per line.
 METRICS = "metrics.jsonl"
 FORMAT = "dae-checkpoint"
 
@@ -124,6 +126,7 @@ class StopOnSignal:
     """
 
     def __init__(self):
+        #: Whether a stop was asked for; the first signal sets it.
         self.requested = False
         self._handlers = {}
 

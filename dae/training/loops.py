@@ -29,20 +29,28 @@ def train_epochs(
 
     Parameters
     ----------
-    step : takes one training step on minibatch ``index``; returns its cost, or
-        a list of numbers whose first is the cost (e.g. a VAE's ELBO and terms).
-    n_batches : number of minibatches.
-    epochs : passes over the data.
-    monitor : :class:`~dae.training.monitor.Monitor` that checkpoints the run;
+    step : callable
+        Takes one training step on minibatch ``index``; returns its cost, or a
+        list of numbers whose first is the cost (e.g. a VAE's ELBO and terms).
+    n_batches : int
+        Number of minibatches.
+    epochs : int
+        Passes over the data.
+    monitor : Monitor, optional
+        The :class:`~dae.training.monitor.Monitor` that checkpoints the run;
         none by default.
-    phase : name of this loop in the log, the metrics and the checkpoint.
-    names : names of the numbers ``step`` returns, for the metrics.
-    log : called with one line of text per epoch.
+    phase : str
+        Name of this loop in the log, the metrics and the checkpoint.
+    names : sequence of str
+        Names of the numbers ``step`` returns, for the metrics.
+    log : callable
+        Called with one line of text per epoch.
 
     Returns
     -------
-    list of one dict per epoch: ``phase``, ``epoch``, the epoch's mean of each of
-    ``names``, and ``seconds`` since training began.
+    list of dict
+        One dict per epoch: ``phase``, ``epoch``, the epoch's mean of each of
+        ``names``, and ``seconds`` since training began.
     """
     monitor = Monitor() if monitor is None else monitor
     loop = monitor.phase(phase, epoch=0, batch=0, batch_costs=[], history=[])
@@ -64,20 +72,28 @@ def pretrain(
 
     Parameters
     ----------
-    pretraining_fns : one function per layer, called ``fn(index, corruption=, lr=)``;
-        a generator such as :meth:`dae.SdA.cached_pretraining_functions` is asked
+    pretraining_fns : iterable of callables
+        One function per layer, called ``fn(index, corruption=, lr=)``; a
+        generator such as :meth:`dae.SdA.cached_pretraining_functions` is asked
         for layer ``k + 1``'s function only once layer ``k`` is trained.
-    n_batches : number of training minibatches.
-    epochs : passes over the training set for each layer.
-    corruption_levels : one corruption level per layer.
-    learning_rate : learning rate of every layer.
-    log : called with one line of text per epoch.
-    monitor : :class:`~dae.training.monitor.Monitor`; each layer is its phase
+    n_batches : int
+        Number of training minibatches.
+    epochs : int
+        Passes over the training set for each layer.
+    corruption_levels : sequence of float
+        One corruption level per layer.
+    learning_rate : float
+        Learning rate of every layer.
+    log : callable
+        Called with one line of text per epoch.
+    monitor : Monitor, optional
+        The :class:`~dae.training.monitor.Monitor`; each layer is its phase
         ``"pretraining layer k"``.
 
     Returns
     -------
-    list, for each layer, of the mean reconstruction cost of each epoch.
+    list of lists of float
+        For each layer, the mean reconstruction cost of each epoch.
     """
     costs = []
     for layer, (fn, level) in enumerate(zip(pretraining_fns, corruption_levels), start=1):
@@ -118,26 +134,42 @@ def early_stopping(
 
     Parameters
     ----------
-    train_fn : ``train_fn(index)`` takes one step on minibatch ``index``, returns its cost.
-    valid_score, test_score : return the list of minibatch error rates of a set.
-    n_train_batches : number of training minibatches.
-    n_epochs : the most epochs to train.
-    params : shared variables to reset to their values at the best validation
-        error when training ends, so they match the reported test error.
-    patience : minibatches to look at regardless; ``10 * n_train_batches`` if None.
-    after_epoch : called as ``after_epoch(epoch)`` after each epoch, e.g. to lower
-        a shared learning rate.
-    log : called with one line of text per epoch.
-    monitor : :class:`~dae.training.monitor.Monitor` that checkpoints the run, the
+    train_fn : callable
+        ``train_fn(index)`` takes one step on minibatch ``index``, returns its cost.
+    valid_score, test_score : callable
+        Return the list of minibatch error rates of a set.
+    n_train_batches : int
+        Number of training minibatches.
+    n_epochs : int
+        The most epochs to train.
+    params : sequence of shared variables
+        Reset to their values at the best validation error when training ends, so
+        they match the reported test error.
+    patience : int, optional
+        Minibatches to look at regardless; ``10 * n_train_batches`` if None.
+    patience_increase : float
+        A new best that improves enough extends patience to this many times the
+        current iteration.
+    improvement_threshold : float
+        The relative improvement on the old best that extends patience.
+    after_epoch : callable, optional
+        Called as ``after_epoch(epoch)`` after each epoch, e.g. to lower a shared
+        learning rate.
+    log : callable
+        Called with one line of text per epoch.
+    monitor : Monitor, optional
+        The :class:`~dae.training.monitor.Monitor` that checkpoints the run, the
         best parameters included.
-    phase : the loop's name in the log, the metrics and the checkpoint.
+    phase : str
+        The loop's name in the log, the metrics and the checkpoint.
 
     Returns
     -------
-    dict with ``best_validation_error``, ``test_error`` (at the best validation
-    error), ``best_epoch``, ``epochs`` run, and ``history``: one dict per epoch with
-    its mean training cost, the last validation error, the best so far, the test
-    error of the parameters that gave it, and ``seconds``.
+    dict
+        With ``best_validation_error``, ``test_error`` (at the best validation
+        error), ``best_epoch``, ``epochs`` run, and ``history``: one dict per
+        epoch with its mean training cost, the last validation error, the best so
+        far, the test error of the parameters that gave it, and ``seconds``.
     """
     monitor = Monitor() if monitor is None else monitor
     patience = 10 * n_train_batches if patience is None else patience

@@ -29,18 +29,26 @@ class Monitor:
 
     Parameters
     ----------
-    folder : where ``checkpoint.npz`` and ``metrics.jsonl`` go; None keeps
-        nothing on disk (the loops' default).
-    variables : dict mapping names to the shared variables training changes.
-    functions : compiled functions whose updated shared variables must all be
-        saved; any missing from ``variables`` is added under its own name and
-        position, e.g. the velocities :func:`dae.updates.apply_momentum` creates.
-    config : JSON-ready settings of the run; resuming under other settings is
+    folder : str or path-like, optional
+        Where ``checkpoint.npz`` and ``metrics.jsonl`` go; None keeps nothing on
+        disk (the loops' default).
+    variables : dict, optional
+        Maps names to the shared variables training changes.
+    functions : sequence of compiled functions
+        Functions whose updated shared variables must all be saved; any missing
+        from ``variables`` is added under its own name and position, e.g. the
+        velocities :func:`dae.updates.apply_momentum` creates.
+    config : dict, optional
+        JSON-ready settings of the run; resuming under other settings is
         refused, as it would not continue the same run.
-    resume : continue from ``folder``'s checkpoint if there is one. Without it,
-        an existing checkpoint is an error rather than something to overwrite.
-    progress : show progress bars; None shows them when stderr is a terminal.
+    resume : bool
+        Continue from ``folder``'s checkpoint if there is one. Without it, an
+        existing checkpoint is an error rather than something to overwrite.
+    progress : bool, optional
+        Show progress bars; None shows them when stderr is a terminal.
 
+    Notes
+    -----
     Use it as a context manager: inside the ``with`` block, Ctrl-C (SIGINT) or
     SIGTERM lets the current minibatch finish, saves a checkpoint there and raises
     :class:`~dae.training.checkpoint.Interrupted`; a second Ctrl-C stops at once
@@ -89,6 +97,7 @@ class Monitor:
 
     @property
     def checkpoint_path(self):
+        """The checkpoint file, ``checkpoint.npz`` in ``folder``; None without a folder."""
         return None if self.folder is None else self.folder / CHECKPOINT
 
     @property

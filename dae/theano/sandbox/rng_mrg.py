@@ -4,7 +4,8 @@ from dae.theano.tensor.shared_randomstreams import RandomStreams
 
 
 class MRG_RandomStreams(RandomStreams):
-    """Theano's ``MRG_RandomStreams(seed=12345)``, as :class:`RandomStreams`.
+    """Theano's ``MRG_RandomStreams(seed=12345)``, as
+    :class:`~dae.theano.tensor.shared_randomstreams.RandomStreams`.
 
     Theano drew these numbers with the MRG31k3p generator, in many parallel
     streams for the GPU; here they are NumPy's, on every backend: the same
@@ -15,10 +16,19 @@ class MRG_RandomStreams(RandomStreams):
         super().__init__(seed)
 
     def uniform(self, size=None, low=0.0, high=1.0, ndim=None, dtype=None, nstreams=None):
+        """:meth:`RandomStreams.uniform
+        <dae.theano.tensor.shared_randomstreams.RandomStreams.uniform>`;
+        ``nstreams`` is unused."""
         return super().uniform(size, low, high, ndim, dtype)
 
     def normal(self, size=None, avg=0.0, std=1.0, ndim=None, dtype=None, nstreams=None):
+        """:meth:`RandomStreams.normal
+        <dae.theano.tensor.shared_randomstreams.RandomStreams.normal>`;
+        ``nstreams`` is unused."""
         return super().normal(size, avg, std, ndim, dtype)
 
     def binomial(self, size=None, n=1, p=None, ndim=None, dtype="int64", nstreams=None):
+        """:meth:`RandomStreams.binomial
+        <dae.theano.tensor.shared_randomstreams.RandomStreams.binomial>`;
+        ``nstreams`` is unused."""
         return super().binomial(size, n, p, ndim, dtype)

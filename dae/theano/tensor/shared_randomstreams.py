@@ -14,8 +14,9 @@ class RandomStreams:
     function compiled by :func:`dae.theano.function` writes back the next state
     of every generator it draws from, so each call sees new numbers without
     anything in ``updates``, as with Theano (``pytensor.function`` needs them in
-    ``updates``: :meth:`updates` or :func:`dae.rng_updates`). dae's models take
-    a ``RandomStreams`` as ``theano_rng`` and spawn their generator from it.
+    ``updates``: :meth:`updates` or :func:`dae.rng_updates <dae.updates.rng_updates>`).
+    dae's models take a ``RandomStreams`` as ``theano_rng`` and spawn their
+    generator from it.
 
     The numbers are NumPy's (PCG64), not Theano's: the same distributions, other
     draws. ``binomial`` takes any ``dtype``, float32 masks included.
