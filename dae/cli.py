@@ -6,6 +6,7 @@ from pathlib import Path
 
 from dae.data import DataError, DownloadError, load_sample, shared_dataset
 from dae.data.mnist import UNRECOGNISED, load_dataset
+from dae.functions import check_batch_size
 from dae.training import CHECKPOINT, DivergenceError, Interrupted, Monitor
 
 # Where MNIST is read from, and downloaded into, when --data is not given. A folder
@@ -145,10 +146,17 @@ def start_monitor(args, variables=None, functions=(), dataset=None):
 
 
 def require_batches(datasets, batch_size):
-    """Exit with a message unless every split holds at least one minibatch."""
-    for (x, _), split in zip(datasets, ("training", "validation", "test")):
-        if x.get_value(borrow=True).shape[0] < batch_size:
-            sys.exit(f"--batch-size {batch_size} is larger than the {split} set")
+    """Exit with a message unless every split holds at least one minibatch.
+
+    The check is :func:`dae.functions.check_batch_size`'s; its message is made to
+    name the option, ``--batch-size``, instead of the argument, ``batch_size``.
+    """
+    splits = ("the training set", "the validation set", "the test set")
+    try:
+        check_batch_size(batch_size, {split: x for split, (x, _) in zip(splits, datasets)})
+    except ValueError as e:
+        message = str(e).replace(f"batch_size={batch_size}", f"--batch-size {batch_size}", 1)
+        sys.exit(f"error: {message}")
 
 
 def settings(args):
