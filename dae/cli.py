@@ -96,6 +96,36 @@ def load_mnist_or_sample(path=None, limit=None):
     return datasets, name
 
 
+def load_training_data(args):
+    """The data of ``--data`` and ``--limit``, refused unless each split holds a
+    minibatch of ``--batch-size``.
+
+    Returns
+    -------
+    (datasets, name, n_train_batches): as :func:`load_mnist_or_sample`, and the
+    number of whole minibatches in the training set.
+    """
+    datasets, name = load_mnist_or_sample(args.data, args.limit)
+    require_batches(datasets, args.batch_size)
+    n_train_batches = datasets[0][0].get_value(borrow=True).shape[0] // args.batch_size
+    return datasets, name, n_train_batches
+
+
+def log(line):
+    """Print a progress line at once: the ``log`` of the training loops."""
+    print(line, flush=True)
+
+
+def numbered_variables(prefix, models):
+    """The parameters and noise generator of each model, for a checkpoint: keys
+    ``{prefix}1_W``, ``{prefix}1_theano_rng``, ``{prefix}2_W``, ..."""
+    variables = {}
+    for k, model in enumerate(models, start=1):
+        variables.update({f"{prefix}{k}_{p.name}": p for p in model.params})
+        variables[f"{prefix}{k}_theano_rng"] = model.theano_rng
+    return variables
+
+
 def run(main, *errors):
     """Run a script's ``main``; a DataError, a divergence, a stop on request (or one
     of ``errors``) ends it with a one-line message instead of a traceback."""
