@@ -6,6 +6,7 @@ from pathlib import Path
 
 from dae.data import DataError, DownloadError, load_sample, shared_dataset
 from dae.data.mnist import UNRECOGNISED, load_dataset
+from dae.functions import check_batch_size
 from dae.training import CHECKPOINT, DivergenceError, Interrupted, Monitor
 
 # Where MNIST is read from, and downloaded into, when --data is not given. A folder
@@ -95,6 +96,36 @@ def load_mnist_or_sample(path=None, limit=None):
     return datasets, name
 
 
+def load_training_data(args):
+    """The data of ``--data`` and ``--limit``, refused unless each split holds a
+    minibatch of ``--batch-size``.
+
+    Returns
+    -------
+    (datasets, name, n_train_batches): as :func:`load_mnist_or_sample`, and the
+    number of whole minibatches in the training set.
+    """
+    datasets, name = load_mnist_or_sample(args.data, args.limit)
+    require_batches(datasets, args.batch_size)
+    n_train_batches = datasets[0][0].get_value(borrow=True).shape[0] // args.batch_size
+    return datasets, name, n_train_batches
+
+
+def log(line):
+    """Print a progress line at once: the ``log`` of the training loops."""
+    print(line, flush=True)
+
+
+def numbered_variables(prefix, models):
+    """The parameters and noise generator of each model, for a checkpoint: keys
+    ``{prefix}1_W``, ``{prefix}1_theano_rng``, ``{prefix}2_W``, ..."""
+    variables = {}
+    for k, model in enumerate(models, start=1):
+        variables.update({f"{prefix}{k}_{p.name}": p for p in model.params})
+        variables[f"{prefix}{k}_theano_rng"] = model.theano_rng
+    return variables
+
+
 def run(main, *errors):
     """Run a script's ``main``; a DataError, a divergence, a stop on request (or one
     of ``errors``) ends it with a one-line message instead of a traceback."""
@@ -145,10 +176,17 @@ def start_monitor(args, variables=None, functions=(), dataset=None):
 
 
 def require_batches(datasets, batch_size):
-    """Exit with a message unless every split holds at least one minibatch."""
-    for (x, _), split in zip(datasets, ("training", "validation", "test")):
-        if x.get_value(borrow=True).shape[0] < batch_size:
-            sys.exit(f"--batch-size {batch_size} is larger than the {split} set")
+    """Exit with a message unless every split holds at least one minibatch.
+
+    The check is :func:`dae.functions.check_batch_size`'s; its message is made to
+    name the option, ``--batch-size``, instead of the argument, ``batch_size``.
+    """
+    splits = ("the training set", "the validation set", "the test set")
+    try:
+        check_batch_size(batch_size, {split: x for split, (x, _) in zip(splits, datasets)})
+    except ValueError as e:
+        message = str(e).replace(f"batch_size={batch_size}", f"--batch-size {batch_size}", 1)
+        sys.exit(f"error: {message}")
 
 
 def settings(args):

@@ -293,13 +293,12 @@ def variants(x, y, rounds, examples):
                 step, _ = dae_da(x, batch, da_weights())
             cases[f"dA step, batch {batch}, {label}", batch] = step
 
-    codes = sda.dA_layers[1].hidden_representation(sda.dA_layers[0].hidden_representation(train_x))
-    cases["pretraining layer 3, batch 20, tutorial path (through layers 1-2)", 20] = (
-        sda.pretraining_functions(train_x, 20)[2]
-    )
-    cases["pretraining layer 3, batch 20, cached inputs", 20] = sda.dA_layers[
-        2
-    ].pretraining_function(codes, 20)
+    layers = sda.dA_layers
+    codes = layers[1].hidden_representation(layers[0].hidden_representation(train_x))
+    tutorial_path = sda.pretraining_functions(train_x, 20)[2]
+    cached = layers[2].pretraining_function(codes, 20)
+    cases["pretraining layer 3, batch 20, tutorial path (through layers 1-2)", 20] = tutorial_path
+    cases["pretraining layer 3, batch 20, cached inputs", 20] = cached
     dropout = [0.1, 0.2, 0.2, 0.2]
     for label, kwargs in [
         ("plain SGD", {}),
@@ -392,30 +391,51 @@ def print_table(rows, names, peak):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(
+    args = parse_args(argv)
+    names = implementations(args.without)
+    datasets, name = load_mnist_or_sample(args.data)
+    x = datasets[0][0].get_value()
+    y = datasets[0][1].get_value()
+    rows, peak = run(x, y, names, args.rounds, args.examples)
+    print_table(rows, names, peak)
+    result = {"dataset": name, "gemm_flops": peak, "rows": rows, "argv": sys.argv[1:]}
+    result["variants"] = variants(x, y, args.rounds, args.examples)
+    print_variants(result["variants"])
+    if args.reference:
+        result["reference"] = reference_check(datasets, print)
+        print("published float32 on one i7-920 core: dA 71 s, SdA 191.2 s")
+    if args.json:
+        dae.files.save_metrics(args.json, result)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument(
+    parser.add_argument(
         "--data",
         type=Path,
         help=f"MNIST folder (default: {dae.cli.DEFAULT_DATA}, downloaded if missing)",
     )
-    p.add_argument("--rounds", type=positive_int, default=7, help="timed rounds (median)")
-    p.add_argument(
+    parser.add_argument("--rounds", type=positive_int, default=7, help="timed rounds (median)")
+    parser.add_argument(
         "--examples", type=positive_int, default=5000, help="examples per timing, batch >= 20"
     )
-    p.add_argument(
+    parser.add_argument(
         "--without",
         choices=["pytorch"],
         action="append",
         default=[],
         help="leave an implementation out (it is reported as left out)",
     )
-    p.add_argument("--reference", action="store_true", help="also run the tutorials' check")
-    p.add_argument("--json", type=Path, help="also write the results to this file")
-    args = p.parse_args(argv)
+    parser.add_argument("--reference", action="store_true", help="also run the tutorials' check")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    return parser.parse_args(argv)
 
-    names = [n for n in IMPLEMENTATIONS if n not in args.without]
+
+def implementations(without):
+    """The names of the implementations to time; exits if PyTorch is wanted but missing."""
+    names = [n for n in IMPLEMENTATIONS if n not in without]
     if "pytorch" in names:
         try:
             import torch
@@ -424,26 +444,16 @@ def main(argv=None):
         print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads", file=sys.stderr)
     else:
         print("PyTorch left out (--without pytorch)", file=sys.stderr)
+    return names
 
-    datasets, name = load_mnist_or_sample(args.data)
-    x = datasets[0][0].get_value()
-    y = datasets[0][1].get_value()
-    rows, peak = run(x, y, names, args.rounds, args.examples)
-    print_table(rows, names, peak)
-    result = {"dataset": name, "gemm_flops": peak, "rows": rows, "argv": sys.argv[1:]}
-    result["variants"] = variants(x, y, args.rounds, args.examples)
+
+def print_variants(results):
     print("\ndae alone | examples/s, or ms per mask\n--- | ---")
-    for label, value in result["variants"].items():
-        print(
-            f"{label} | {value * 1e3:.2f} ms"
-            if label.startswith("mask")
-            else f"{label} | {value:,.0f}"
-        )
-    if args.reference:
-        result["reference"] = reference_check(datasets, print)
-        print("published float32 on one i7-920 core: dA 71 s, SdA 191.2 s")
-    if args.json:
-        dae.files.save_metrics(args.json, result)
+    for label, value in results.items():
+        if label.startswith("mask"):
+            print(f"{label} | {value * 1e3:.2f} ms")
+        else:
+            print(f"{label} | {value:,.0f}")
 
 
 if __name__ == "__main__":

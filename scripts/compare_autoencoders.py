@@ -21,9 +21,10 @@ import pytensor
 import dae
 from dae.cli import (
     add_common_arguments,
-    load_mnist_or_sample,
+    load_training_data,
+    log,
+    numbered_variables,
     positive_int,
-    require_batches,
     run,
     start_monitor,
 )
@@ -41,6 +42,83 @@ VARIANTS = {
     "contractive, 0.5": ({"contraction_level": 0.5}, 0.0, 0.1),
     "linear, squared error (PCA)": ({"activation": None, "loss": "squared_error"}, 0.0, 0.002),
 }
+SHOWN = slice(0, 16)  # the test digits drawn in sheet.png
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    datasets, dataset_name, n_batches = load_training_data(args)
+    digits = Digits(datasets)
+    args.output.mkdir(parents=True, exist_ok=True)
+    das = {name: new_da(args, options) for name, (options, _, _) in VARIANTS.items()}
+    monitor = start_monitor(args, numbered_variables("variant", das.values()), dataset=dataset_name)
+    rows, sheet = [], [digits.test[SHOWN], digits.noisy[SHOWN]]
+    with monitor:
+        for name, da in das.items():
+            row, denoised = train_and_measure(args, name, da, digits, n_batches, monitor)
+            rows.append(row)
+            sheet.append(denoised[SHOWN])
+            save_filters(args.output / f"filters_{slug(name)}.png", da.W)
+            log(" | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row.values()))
+    table = write_results(args, rows, sheet, dataset_name)
+    monitor.finish()
+    print(table)
+    print(f"wrote comparison.md, comparison.json, sheet.png and the filters to {args.output}")
+    return rows
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_common_arguments(parser, output="runs/compare", seed=123)
+    parser.add_argument("--hidden", type=positive_int, default=256, help="(default: %(default)s)")
+    parser.add_argument("--epochs", type=positive_int, default=10, help="(default: %(default)s)")
+    return parser.parse_args(argv)
+
+
+class Digits:
+    """The digits the variants learn from and are measured on: the training set
+    (shared, to train on, and as arrays), the test set, and the test digits with
+    30% masking noise, the same noise for every variant."""
+
+    def __init__(self, datasets):
+        (train_x, train_y), _, (test_x, test_y) = datasets
+        self.shared_train = train_x
+        self.train, self.train_y = train_x.get_value(), train_y.get_value()
+        self.test, self.test_y = test_x.get_value(), test_y.get_value()
+        noisy = self.test * (np.random.RandomState(0).rand(*self.test.shape) >= 0.3)
+        self.noisy = noisy.astype(self.test.dtype)
+
+
+def new_da(args, options):
+    """A dA of the variant's ``options``, with the size and seed of every variant."""
+    return dae.dA(np.random.RandomState(args.seed), n_visible=784, n_hidden=args.hidden, **options)
+
+
+def train_and_measure(args, name, da, digits, n_batches, monitor):
+    """Train variant ``name`` and measure it; its row of the table, and its
+    reconstructions of the noisy test digits."""
+    _, corruption, lr = VARIANTS[name]
+    start = time.perf_counter()
+    fn = da.pretraining_function(
+        digits.shared_train, args.batch_size, corruption_level=corruption, learning_rate=lr
+    )
+    train_epochs(fn, n_batches, args.epochs, monitor, phase=name, log=lambda line: None)
+    test_codes, clean = codes_and_reconstructions(da, digits.test)
+    _, denoised = codes_and_reconstructions(da, digits.noisy)
+    train_codes, _ = codes_and_reconstructions(da, digits.train)
+    jacobian = pytensor.function([da.x], da.jacobian_norm(da.get_hidden_values(da.x)))
+    row = {
+        "variant": name,
+        "clean error": float(np.mean(np.sum((clean - digits.test) ** 2, axis=1))),
+        "noisy error": float(np.mean(np.sum((denoised - digits.test) ** 2, axis=1))),
+        "mean code": float(test_codes.mean()),
+        "Jacobian norm": float(jacobian(digits.test).mean()),
+        "probe accuracy": linear_probe(train_codes, digits.train_y, test_codes, digits.test_y),
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+    return row, denoised
 
 
 def codes_and_reconstructions(da, x):
@@ -65,73 +143,18 @@ def linear_probe(train_codes, train_y, test_codes, test_y, epochs=10, batch=100,
     return 1 - float(pytensor.function([x, y], clf.errors(y))(test_codes, test_y))
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    add_common_arguments(p, output="runs/compare", seed=123)
-    p.add_argument("--hidden", type=positive_int, default=256, help="(default: %(default)s)")
-    p.add_argument("--epochs", type=positive_int, default=10, help="(default: %(default)s)")
-    args = p.parse_args(argv)
+def slug(name):
+    """The variant's name as a file name: ``denoising_masking_30``."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
-    datasets, dataset_name = load_mnist_or_sample(args.data, args.limit)
-    (train_x, train_y), _, (test_x, test_y) = datasets
-    require_batches(datasets, args.batch_size)
-    n_batches = train_x.get_value(borrow=True).shape[0] // args.batch_size
-    train_rows, test_rows = train_x.get_value(), test_x.get_value()
-    noisy = test_rows * (np.random.RandomState(0).rand(*test_rows.shape) >= 0.3)
-    noisy = noisy.astype(test_rows.dtype)
-    shown = slice(0, 16)
 
-    rows, sheet = [], [test_rows[shown], noisy[shown]]
-    args.output.mkdir(parents=True, exist_ok=True)
-    das = {
-        name: dae.dA(np.random.RandomState(args.seed), n_visible=784, n_hidden=args.hidden,
-                     **options)
-        for name, (options, _, _) in VARIANTS.items()
-    }  # fmt: skip
-    variables = {}
-    for k, da in enumerate(das.values(), start=1):
-        variables.update({f"variant{k}_{p.name}": p for p in da.params})
-        variables[f"variant{k}_theano_rng"] = da.theano_rng
-    monitor = start_monitor(args, variables, dataset=dataset_name)
-    with monitor:
-        for name, da in das.items():
-            _, corruption, lr = VARIANTS[name]
-            start = time.perf_counter()
-            fn = da.pretraining_function(train_x, args.batch_size, corruption_level=corruption,
-                                         learning_rate=lr)  # fmt: skip
-            train_epochs(fn, n_batches, args.epochs, monitor, phase=name, log=lambda line: None)
-            test_codes, clean = codes_and_reconstructions(da, test_rows)
-            _, denoised = codes_and_reconstructions(da, noisy)
-            train_codes, _ = codes_and_reconstructions(da, train_rows)
-            jacobian = pytensor.function([da.x], da.jacobian_norm(da.get_hidden_values(da.x)))
-            row = {
-                "variant": name,
-                "clean error": float(np.mean(np.sum((clean - test_rows) ** 2, axis=1))),
-                "noisy error": float(np.mean(np.sum((denoised - test_rows) ** 2, axis=1))),
-                "mean code": float(test_codes.mean()),
-                "Jacobian norm": float(jacobian(test_rows).mean()),
-                "probe accuracy": linear_probe(
-                    train_codes, train_y.get_value(), test_codes, test_y.get_value()
-                ),
-                "seconds": round(time.perf_counter() - start, 1),
-            }
-            rows.append(row)
-            sheet.append(denoised[shown])
-            slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-            save_filters(args.output / f"filters_{slug}.png", da.W)
-            print(" | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row.values()),
-                  flush=True)  # fmt: skip
-
+def write_results(args, rows, sheet, dataset_name):
+    """comparison.md, comparison.json and sheet.png in --output; the table."""
     cells = [[f"{v:.3f}" if isinstance(v, float) else v for v in row.values()] for row in rows]
     table = save_table(args.output / "comparison.md", list(rows[0]), cells)
     save_metrics(args.output / "comparison.json", {"dataset": dataset_name, "rows": rows})
     save_comparison(args.output / "sheet.png", *sheet)
-    monitor.finish()
-    print(table)
-    print(f"wrote comparison.md, comparison.json, sheet.png and the filters to {args.output}")
-    return rows
+    return table
 
 
 if __name__ == "__main__":

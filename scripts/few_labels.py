@@ -28,6 +28,108 @@ from dae.cli import (
 from dae.files import save_metrics, save_table
 from dae.training import pretrain
 
+METHODS = ("random initialisation", "SdA pretraining")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    datasets, dataset_name = load_mnist_or_sample(args.data, args.limit)
+    check_label_budgets(args, n_digits=n_training_digits(datasets))
+    pretrained, monitor = pretrain_once(args, datasets, dataset_name)
+    rows = [compare_on(args, n, datasets, pretrained) for n in args.labels]
+    table = write_results(args, rows, dataset_name)
+    monitor.finish()
+    print(table)
+    return rows
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_common_arguments(parser, output="runs/few_labels", seed=89677)
+    parser.add_argument("--hidden", type=positive_int, nargs="+", default=[500, 500])
+    parser.add_argument("--labels", type=positive_int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--pretraining-epochs", type=positive_int, default=10)
+    parser.add_argument("--steps", type=positive_int, default=5000, help="fine-tuning SGD steps")
+    parser.add_argument("--finetune-lr", type=float, default=0.1)
+    args = parser.parse_args(argv)
+    if any(n % 10 for n in args.labels):
+        parser.error("--labels must be multiples of 10 (a tenth of them from each class)")
+    return args
+
+
+def n_training_digits(datasets):
+    return datasets[0][0].get_value(borrow=True).shape[0]
+
+
+def check_label_budgets(args, n_digits):
+    """Exit unless each budget lies between --batch-size and the training digits."""
+    if max(args.labels) > n_digits or min(args.labels) < args.batch_size:
+        sys.exit(f"--labels must lie between --batch-size and the {n_digits} training digits")
+
+
+def new_sda(args):
+    """The SdA of --hidden, drawn from --seed: each copy starts from the same weights."""
+    return dae.SdA(
+        np.random.RandomState(args.seed),
+        n_ins=784,
+        hidden_layers_sizes=args.hidden,
+        n_outs=10,
+        corruption_levels=[0.2] * len(args.hidden),
+    )
+
+
+def pretrain_once(args, datasets, dataset_name):
+    """Cached pretraining of an SdA on every training digit, without their labels.
+
+    Only pretraining is checkpointed (the fine-tuning runs, seconds each, start
+    over), so this starts the run's Monitor. Returns the pretrained parameters'
+    values and the Monitor, to finish once the results are written.
+    """
+    start = time.perf_counter()
+    train_x, n_digits = datasets[0][0], n_training_digits(datasets)
+    sda = new_sda(args)
+    fns = sda.cached_pretraining_functions(train_x, args.batch_size)
+    n_batches = n_digits // args.batch_size
+    variables = {**sda.named_params(), "theano_rng": sda.theano_rng}
+    monitor = start_monitor(args, variables, dataset=dataset_name)
+    with monitor:
+        pretrain(
+            fns,
+            n_batches,
+            args.pretraining_epochs,
+            sda.corruption_levels,
+            0.1,
+            log=print,
+            monitor=monitor,
+        )
+    print(f"pretrained on {n_digits} unlabelled digits in {time.perf_counter() - start:.0f} s")
+    return [p.get_value() for p in sda.params], monitor
+
+
+def compare_on(args, n, datasets, pretrained):
+    """The test errors, with and without the pretrained weights, of the MLP fine-tuned
+    on ``n`` labelled digits, a tenth of each class."""
+    (train_x, train_y), _, test = datasets
+    x, y = train_x.get_value(borrow=True), train_y.get_value(borrow=True)
+    idx = balanced_subset(y, n, np.random.RandomState(args.seed))
+    row = {"labels": n}
+    for method in METHODS:
+        sda = new_sda(args)
+        if method == "SdA pretraining":
+            for param, value in zip(sda.params, pretrained):
+                param.set_value(value.copy())
+        row[method] = finetune(
+            sda, x[idx], y[idx], test, args.steps, args.batch_size, args.finetune_lr
+        )
+    print(
+        f"{n} labels: test error {100 * row['random initialisation']:.2f}% without, "
+        f"{100 * row['SdA pretraining']:.2f}% with pretraining",
+        flush=True,
+    )
+    return row
+
 
 def balanced_subset(y, n, rng):
     """Indices of n examples, n // 10 of each class (n a multiple of 10), shuffled
@@ -45,69 +147,24 @@ def finetune(sda, x, y, test, steps, batch_size, learning_rate):
     return float(np.mean(test_score()))
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    add_common_arguments(p, output="runs/few_labels", seed=89677)
-    p.add_argument("--hidden", type=positive_int, nargs="+", default=[500, 500])
-    p.add_argument("--labels", type=positive_int, nargs="+", default=[100, 1000, 10000])
-    p.add_argument("--pretraining-epochs", type=positive_int, default=10)
-    p.add_argument("--steps", type=positive_int, default=5000, help="fine-tuning SGD steps")
-    p.add_argument("--finetune-lr", type=float, default=0.1)
-    args = p.parse_args(argv)
-    if any(n % 10 for n in args.labels):
-        p.error("--labels must be multiples of 10 (a tenth of them from each class)")
-
-    datasets, dataset_name = load_mnist_or_sample(args.data, args.limit)
-    (train_x, train_y), _, test = datasets
-    x, y = train_x.get_value(), train_y.get_value()
-    if max(args.labels) > len(x) or min(args.labels) < args.batch_size:
-        sys.exit(f"--labels must lie between --batch-size and the {len(x)} training digits")
-
-    def new_sda():
-        return dae.SdA(np.random.RandomState(args.seed), n_ins=784,
-                       hidden_layers_sizes=args.hidden, n_outs=10,
-                       corruption_levels=[0.2] * len(args.hidden))  # fmt: skip
-
-    start = time.perf_counter()
-    sda = new_sda()
-    fns = sda.cached_pretraining_functions(train_x, args.batch_size)
-    n_batches = len(x) // args.batch_size
-    # Pretraining is checkpointed; the fine-tuning runs, seconds each, start over.
-    variables = {**sda.named_params(), "theano_rng": sda.theano_rng}
-    monitor = start_monitor(args, variables, dataset=dataset_name)
-    with monitor:
-        pretrain(fns, n_batches, args.pretraining_epochs, sda.corruption_levels, 0.1,
-                 log=print, monitor=monitor)  # fmt: skip
-    pretrained = [p.get_value() for p in sda.params]
-    print(f"pretrained on {len(x)} unlabelled digits in {time.perf_counter() - start:.0f} s")
-
-    rows = []
-    for n in args.labels:
-        idx = balanced_subset(y, n, np.random.RandomState(args.seed))
-        row = {"labels": n}
-        for name in ("random initialisation", "SdA pretraining"):
-            sda = new_sda()
-            if name == "SdA pretraining":
-                for param, value in zip(sda.params, pretrained):
-                    param.set_value(value.copy())
-            row[name] = finetune(sda, x[idx], y[idx], test, args.steps,
-                                 args.batch_size, args.finetune_lr)  # fmt: skip
-        rows.append(row)
-        print(f"{n} labels: test error {100 * row['random initialisation']:.2f}% without, "
-              f"{100 * row['SdA pretraining']:.2f}% with pretraining", flush=True)  # fmt: skip
-
+def write_results(args, rows, dataset_name):
+    """few_labels.md and few_labels.json in --output; the table."""
     args.output.mkdir(parents=True, exist_ok=True)
     header = ["labels", "test error, random initialisation", "test error, SdA pretraining"]
-    cells = [[f"{r['labels']:,}", f"{100 * r['random initialisation']:.2f}%",
-              f"{100 * r['SdA pretraining']:.2f}%"] for r in rows]  # fmt: skip
+    cells = [
+        [
+            f"{r['labels']:,}",
+            f"{100 * r['random initialisation']:.2f}%",
+            f"{100 * r['SdA pretraining']:.2f}%",
+        ]
+        for r in rows
+    ]
     table = save_table(args.output / "few_labels.md", header, cells)
-    save_metrics(args.output / "few_labels.json",
-                 {"dataset": dataset_name, "rows": rows, "config": settings(args)})  # fmt: skip
-    monitor.finish()
-    print(table)
-    return rows
+    save_metrics(
+        args.output / "few_labels.json",
+        {"dataset": dataset_name, "rows": rows, "config": settings(args)},
+    )
+    return table
 
 
 if __name__ == "__main__":

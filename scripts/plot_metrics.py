@@ -104,26 +104,45 @@ def plot(records, path):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(
+    args = parse_args(argv)
+    require_matplotlib()
+    records = read_or_exit(args.metrics)
+    output = args.output or default_output(args.metrics)
+    plot(records, output)
+    print(f"wrote {output}")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("metrics", type=Path, help="metrics.jsonl, or the run folder holding it")
-    p.add_argument(
+    parser.add_argument("metrics", type=Path, help="metrics.jsonl, or the run folder holding it")
+    parser.add_argument(
         "--output", type=Path, help="PNG to write (default: learning_curves.png beside the log)"
     )
-    args = p.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def require_matplotlib():
+    """Exit with a message saying how to install matplotlib, unless it is there."""
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         sys.exit('error: plotting needs matplotlib: pip install "dae[plot]"')
+
+
+def read_or_exit(path):
+    """The records of :func:`read_metrics`; a MetricsError ends the script with its message."""
     try:
-        records = read_metrics(args.metrics)
+        return read_metrics(path)
     except MetricsError as e:
         sys.exit(f"error: {e}")
-    folder = args.metrics if args.metrics.is_dir() else args.metrics.parent
-    output = args.output or folder / "learning_curves.png"
-    plot(records, output)
-    print(f"wrote {output}")
+
+
+def default_output(metrics):
+    """learning_curves.png beside the log: in the folder ``metrics``, or beside the file."""
+    folder = metrics if metrics.is_dir() else metrics.parent
+    return folder / "learning_curves.png"
 
 
 if __name__ == "__main__":

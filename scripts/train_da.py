@@ -20,10 +20,11 @@ import dae
 from dae.activations import ACTIVATIONS
 from dae.cli import (
     add_common_arguments,
-    load_mnist_or_sample,
+    load_training_data,
+    log,
+    numbered_variables,
     positive_float,
     positive_int,
-    require_batches,
     run,
     start_monitor,
 )
@@ -31,88 +32,111 @@ from dae.images import save_filters
 from dae.models.da import LOSSES, NOISES
 from dae.training import train_epochs
 
+# The dA's arguments named in its messages, and the options that set them.
+OPTIONS = {
+    "weight_decay": "--weight-decay",
+    "sparsity_target": "--sparsity-target",
+    "sparsity_weight": "--sparsity-weight",
+    "contraction_level": "--contraction",
+    "activation=": "--activation=",
+}
 
+
+def main(argv=None):
+    args = parse_args(argv)
+    das = [new_da(args) for _ in args.corruption]
+    datasets, dataset_name, n_train_batches = load_training_data(args)
+    train_x = datasets[0][0]
+    monitor = start_monitor(args, numbered_variables("dA", das), dataset=dataset_name)
+    costs = {}
+    with monitor:
+        for da, corruption in zip(das, args.corruption):
+            costs[corruption] = train(args, da, corruption, train_x, n_train_batches, monitor)
+            write_filters(args, da, corruption)
+    monitor.finish()
+    return costs
+
+
+# ---------------------------------------------------------------- command line
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__)
-    add_common_arguments(p, output="runs/da", seed=123)
-    p.add_argument(
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_options(parser, args)
+    return args
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_common_arguments(parser, output="runs/da", seed=123)
+    add_training_options(parser)
+    add_family_options(parser)
+    return parser
+
+
+def add_training_options(parser):
+    """Size, learning rate, epochs, and the dAs to train."""
+    parser.add_argument(
         "--hidden", type=positive_int, default=500, help="hidden units (default: %(default)s)"
     )
-    p.add_argument(
+    parser.add_argument(
         "--learning-rate",
         type=positive_float,
         default=0.1,
         help="learning rate (default: %(default)s)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--epochs", type=positive_int, default=15, help="training epochs (default: %(default)s)"
     )
-    p.add_argument(
+    parser.add_argument(
         "--corruption",
         type=float,
         nargs="+",
         default=[0.0, 0.3],
         help="train one dA per corruption level (Gaussian noise: its sigma) (default: %(default)s)",
     )
-    p.add_argument("--noise", choices=NOISES, default="masking", help="(default: %(default)s)")
-    p.add_argument("--loss", choices=LOSSES, default="cross_entropy", help="(default: %(default)s)")
-    p.add_argument(
+
+
+def add_family_options(parser):
+    """Which member of the autoencoder family the dAs are (see ``dae.dA``)."""
+    parser.add_argument("--noise", choices=NOISES, default="masking", help="(default: %(default)s)")
+    parser.add_argument(
+        "--loss", choices=LOSSES, default="cross_entropy", help="(default: %(default)s)"
+    )
+    parser.add_argument(
         "--activation", choices=list(ACTIVATIONS), default="sigmoid", help="(default: %(default)s)"
     )
-    p.add_argument("--untied", action="store_true", help="give the decoder its own weights")
-    p.add_argument("--weight-decay", type=float, default=0.0, help="L2 weight (default: 0)")
-    p.add_argument("--sparsity-target", type=float, default=None, help="target mean code rho")
-    p.add_argument("--sparsity-weight", type=float, default=0.0, help="KL weight beta (default: 0)")
-    p.add_argument(
+    parser.add_argument("--untied", action="store_true", help="give the decoder its own weights")
+    parser.add_argument("--weight-decay", type=float, default=0.0, help="L2 weight (default: 0)")
+    parser.add_argument("--sparsity-target", type=float, default=None, help="target mean code rho")
+    parser.add_argument(
+        "--sparsity-weight", type=float, default=0.0, help="KL weight beta (default: 0)"
+    )
+    parser.add_argument(
         "--contraction", type=float, default=0.0, help="contractive penalty weight (default: 0)"
     )
-    args = p.parse_args(argv)
-    for level in args.corruption:
-        if args.noise == "gaussian" and not level >= 0:
-            p.error(f"--corruption {level}: Gaussian noise needs a sigma of 0 or more")
-        if args.noise != "gaussian" and not 0 <= level < 1:
-            p.error(f"--corruption {level}: must be in [0, 1) for {args.noise} noise")
+
+
+def check_options(parser, args):
+    """The dA checks its options and the corruption levels for its noise, before any
+    data is read; each level is asked for once, as each names its own filter image."""
+    try:
+        da = new_da(args)
+        for level in args.corruption:
+            da.check_corruption_level(level, name="--corruption")
+    except ValueError as e:
+        parser.error(option_names(str(e)))
     if len(set(args.corruption)) < len(args.corruption):
-        p.error("--corruption: each level once (each names its own filter image)")
-    if args.sparsity_weight and not (args.sparsity_target and 0 < args.sparsity_target < 1):
-        p.error("--sparsity-weight needs a --sparsity-target in (0, 1)")
-    return args
+        parser.error("--corruption: each level once (each names its own filter image)")
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    datasets, dataset_name = load_mnist_or_sample(args.data, args.limit)
-    train_x = datasets[0][0]
-    require_batches(datasets, args.batch_size)
-    n_train_batches = train_x.get_value(borrow=True).shape[0] // args.batch_size
-
-    das = [new_da(args) for _ in args.corruption]
-    variables = {}
-    for k, da in enumerate(das, start=1):
-        variables.update({f"dA{k}_{p.name}": p for p in da.params})
-        variables[f"dA{k}_theano_rng"] = da.theano_rng
-    monitor = start_monitor(args, variables, dataset=dataset_name)
-    costs = {}
-    with monitor:
-        for da, corruption in zip(das, args.corruption):
-            train = da.pretraining_function(
-                train_x, args.batch_size, corruption_level=corruption,
-                learning_rate=args.learning_rate,
-            )  # fmt: skip
-            start = time.perf_counter()
-            history = train_epochs(
-                train, n_train_batches, args.epochs, monitor,
-                phase=f"corruption {corruption:.0%}", log=lambda line: print(line, flush=True),
-            )  # fmt: skip
-            costs[corruption] = [record["cost"] for record in history]
-            print(f"corruption {corruption:.0%}: {time.perf_counter() - start:.1f} s")
-            path = args.output / f"filters_corruption_{round(100 * corruption)}.png"
-            save_filters(path, da.W)
-            print(f"wrote {path}")
-    monitor.finish()
-    return costs
+def option_names(message):
+    """A message of the dA's with the options in place of its arguments."""
+    for argument, option in OPTIONS.items():
+        message = message.replace(argument, option)
+    return message
 
 
+# ---------------------------------------------------------------- the steps of main
 def new_da(args):
     """A dA with the options of the command line, drawn from ``--seed``."""
     return dae.dA(
@@ -128,6 +152,25 @@ def new_da(args):
         sparsity_weight=args.sparsity_weight,
         contraction_level=args.contraction,
     )
+
+
+def train(args, da, corruption, train_x, n_train_batches, monitor):
+    """Train ``da`` at one corruption level; the mean cost of each epoch."""
+    step = da.pretraining_function(
+        train_x, args.batch_size, corruption_level=corruption, learning_rate=args.learning_rate
+    )
+    start = time.perf_counter()
+    phase = f"corruption {corruption:.0%}"
+    history = train_epochs(step, n_train_batches, args.epochs, monitor, phase=phase, log=log)
+    print(f"corruption {corruption:.0%}: {time.perf_counter() - start:.1f} s")
+    return [record["cost"] for record in history]
+
+
+def write_filters(args, da, corruption):
+    """filters_corruption_<percent>.png in --output."""
+    path = args.output / f"filters_corruption_{round(100 * corruption)}.png"
+    save_filters(path, da.W)
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

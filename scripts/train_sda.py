@@ -20,17 +20,21 @@ is the tutorial's own setting (about 17 hours on one core in 2010).
 import argparse
 import sys
 import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import NamedTuple
 
 import numpy as np
 import pytensor
+from pytensor.compile.sharedvalue import SharedVariable
 
 import dae
 from dae.cli import (
     add_common_arguments,
-    load_mnist_or_sample,
+    load_training_data,
+    log,
     positive_float,
     positive_int,
-    require_batches,
     run,
     settings,
     start_monitor,
@@ -41,51 +45,96 @@ from dae.images import save_filters
 from dae.training import early_stopping, pretrain
 
 
+def main(argv=None):
+    args = parse_args(argv)
+    clock = Stopwatch()
+    choose_device(args.device)
+    datasets, dataset_name, n_train_batches = load_data(args)
+    sda = build_sda(args, datasets)
+    pretraining_fns = compile_pretraining(args, sda, datasets)
+    finetuning = compile_finetuning(args, sda, datasets)
+    monitor = start_run(args, sda, finetuning, dataset_name)
+    with monitor:
+        with clock.timing("pretraining"):
+            costs = pretrain_layers(args, pretraining_fns, n_train_batches, monitor)
+        with clock.timing("finetuning"):
+            result = finetune(args, sda, finetuning, n_train_batches, monitor)
+    seconds = clock.stop()
+    report(result, seconds, dataset_name)
+    write_results(args, sda, dataset_name, costs, result, seconds)
+    monitor.finish()
+    print(
+        f"wrote filters_layer1..{len(args.hidden)}.png, params.npz, metrics.json and "
+        f"metrics.jsonl to {args.output}"
+    )
+    return result
+
+
+# ---------------------------------------------------------------- command line
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_options(parser, args)
+    return args
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    add_common_arguments(p, output="runs/sda", seed=89677)
-    p.add_argument(
+    add_common_arguments(parser, output="runs/sda", seed=89677)
+    add_model_options(parser)
+    add_learning_options(parser)
+    add_schedule_options(parser)
+    return parser
+
+
+def add_model_options(parser):
+    """The shape of the SdA and the noise of its dAs."""
+    parser.add_argument(
         "--hidden",
         type=positive_int,
         nargs="+",
         default=[1000, 1000, 1000],
         help="hidden layer sizes (default: %(default)s)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--corruption",
         type=unit_fraction,
         nargs="+",
         default=[0.1, 0.2, 0.3],
         help="masking level of each layer's dA (default: %(default)s)",
     )
-    p.add_argument(
+
+
+def add_learning_options(parser):
+    """Learning rates, momentum and dropout."""
+    parser.add_argument(
         "--pretrain-lr",
         type=positive_float,
         default=0.1,
         help="pretraining learning rate (default: %(default)s)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--finetune-lr",
         type=positive_float,
         default=1.0,
         help="fine-tuning learning rate (default: %(default)s)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--momentum",
         type=unit_fraction,
         default=0.0,
         help="fine-tuning momentum, 0 for plain SGD (default: %(default)s)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--lr-decay",
         type=positive_float,
         default=0.95,
         help="multiply the fine-tuning learning rate by this after each epoch "
         "(default: %(default)s)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--dropout",
         type=unit_fraction,
         nargs="+",
@@ -94,134 +143,177 @@ def parse_args(argv=None):
         "or 0 for none, the tutorial's fine-tuning (default: 0.1 for the input, 0.2 for "
         "each hidden layer)",
     )
-    p.add_argument(
+
+
+def add_schedule_options(parser):
+    """How pretraining runs, on which device, and for how many epochs."""
+    parser.add_argument(
         "--pretraining",
         choices=["cached", "tutorial"],
         default="cached",
         help="cached: layer k+1 learns from layer k's codes, computed once; tutorial: "
         "every step runs the layers below again (same result, slower) (default: %(default)s)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--device",
         choices=["cpu", "gpu"],
         default="cpu",
         help="gpu: compile with PyTensor's JAX backend for the GPU (default: %(default)s)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--pretraining-epochs",
         type=int,
         default=10,
         help="pretraining epochs per layer, 0 to skip pretraining (default: %(default)s)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--training-epochs",
         type=positive_int,
         default=30,
         help="most fine-tuning epochs; early stopping may end sooner (default: %(default)s)",
     )
-    args = p.parse_args(argv)
-    if len(args.corruption) != len(args.hidden):
-        p.error(f"--corruption has {len(args.corruption)} levels for {len(args.hidden)} layers")
-    if args.dropout is None:
-        args.dropout = [0.1] + [0.2] * len(args.hidden)
-    elif args.dropout == [0.0]:
-        args.dropout = None
-    if args.dropout is not None and len(args.dropout) != len(args.hidden) + 1:
-        p.error(
-            f"--dropout has {len(args.dropout)} rates; {len(args.hidden) + 1} are needed "
+
+
+def check_options(parser, args):
+    """The checks argparse cannot make option by option; fills in --dropout."""
+    n_layers = len(args.hidden)
+    if len(args.corruption) != n_layers:
+        parser.error(f"--corruption has {len(args.corruption)} levels for {n_layers} layers")
+    args.dropout = dropout_rates(args.dropout, n_layers)
+    if args.dropout is not None and len(args.dropout) != n_layers + 1:
+        parser.error(
+            f"--dropout has {len(args.dropout)} rates; {n_layers + 1} are needed "
             "(the input and each hidden layer)"
         )
     if args.pretraining_epochs < 0:
-        p.error("--pretraining-epochs must be 0 or more")
-    return args
+        parser.error("--pretraining-epochs must be 0 or more")
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    start = time.perf_counter()
-    dae.backend.use_device(args.device)
+def dropout_rates(dropout, n_layers):
+    """--dropout as given; its default when not given; None (no dropout) for 0."""
+    if dropout is None:
+        return [0.1] + [0.2] * n_layers
+    if dropout == [0.0]:
+        return None
+    return dropout
+
+
+# ---------------------------------------------------------------- the steps of main
+def choose_device(device):
+    """Compile for --device from now on; say what the backend is."""
+    dae.backend.use_device(device)
     print(dae.backend.describe(), flush=True)
-    datasets, dataset_name = load_mnist_or_sample(args.data, args.limit)
-    train_x = datasets[0][0]
-    n_train_batches = train_x.get_value(borrow=True).shape[0] // args.batch_size
-    require_batches(datasets, args.batch_size)
+
+
+def load_data(args):
+    """The data sets, their name and the number of training minibatches; says so."""
+    datasets, dataset_name, n_train_batches = load_training_data(args)
+    sizes = [int(x.get_value(borrow=True).shape[0]) for x, _ in datasets]
     print(
-        f"data: {dataset_name}, {[int(x.get_value(borrow=True).shape[0]) for x, _ in datasets]}"
-        f" examples; {n_train_batches} minibatches of {args.batch_size}",
+        f"data: {dataset_name}, {sizes} examples; {n_train_batches} minibatches of "
+        f"{args.batch_size}",
         flush=True,
     )
+    return datasets, dataset_name, n_train_batches
 
-    numpy_rng = np.random.RandomState(args.seed)
-    sda = dae.SdA(
-        numpy_rng=numpy_rng,
-        n_ins=train_x.get_value(borrow=True).shape[1],
+
+def build_sda(args, datasets):
+    """The SdA of the options, for the digits of ``datasets``, drawn from --seed."""
+    return dae.SdA(
+        numpy_rng=np.random.RandomState(args.seed),
+        n_ins=datasets[0][0].get_value(borrow=True).shape[1],
         hidden_layers_sizes=args.hidden,
         n_outs=10,
         corruption_levels=args.corruption,
     )
 
-    def log(line):
-        print(line, flush=True)
 
+def compile_pretraining(args, sda, datasets):
+    """One pretraining function per layer, by the path --pretraining names."""
+    train_x = datasets[0][0]
     if args.pretraining == "cached":
-        pretraining_fns = sda.cached_pretraining_functions(train_x, args.batch_size)
-    else:
-        pretraining_fns = sda.pretraining_functions(train_x, args.batch_size)
+        return sda.cached_pretraining_functions(train_x, args.batch_size)
+    return sda.pretraining_functions(train_x, args.batch_size)
+
+
+class Finetuning(NamedTuple):
+    """The compiled functions of fine-tuning, and its learning rate, which decays."""
+
+    train_fn: Callable
+    valid_score: Callable
+    test_score: Callable
+    learning_rate: SharedVariable
+
+
+def compile_finetuning(args, sda, datasets):
+    """The functions of fine-tuning at --finetune-lr, with --momentum and --dropout."""
     learning_rate = pytensor.shared(np.float32(args.finetune_lr), name="finetune_lr")
-    train_fn, valid_score, test_score = sda.build_finetune_functions(
+    functions = sda.build_finetune_functions(
         datasets, args.batch_size, learning_rate, momentum=args.momentum, dropout=args.dropout
     )
+    return Finetuning(*functions, learning_rate)
+
+
+def start_run(args, sda, finetuning, dataset_name):
+    """The run's Monitor, checkpointing everything training changes: the SdA, the
+    learning rate, the noise generator and the velocities of momentum (in train_fn)."""
+    variables = {
+        **sda.named_params(),
+        "finetune_lr": finetuning.learning_rate,
+        "theano_rng": sda.theano_rng,
+    }
+    return start_monitor(args, variables, functions=[finetuning.train_fn], dataset=dataset_name)
+
+
+def pretrain_layers(args, pretraining_fns, n_train_batches, monitor):
+    """Greedy layer-wise pretraining; the mean cost of each epoch of each layer."""
+    return pretrain(
+        pretraining_fns,
+        n_train_batches,
+        args.pretraining_epochs,
+        args.corruption,
+        args.pretrain_lr,
+        log=log,
+        monitor=monitor,
+    )
+
+
+def finetune(args, sda, finetuning, n_train_batches, monitor):
+    """Fine-tuning with early stopping and learning-rate decay; its result."""
 
     def decay_learning_rate(epoch):
-        learning_rate.set_value(np.float32(args.finetune_lr * args.lr_decay**epoch))
+        finetuning.learning_rate.set_value(np.float32(args.finetune_lr * args.lr_decay**epoch))
 
-    # Everything training changes; the velocities of momentum are found in train_fn.
-    variables = {**sda.named_params(), "finetune_lr": learning_rate, "theano_rng": sda.theano_rng}
-    monitor = start_monitor(args, variables, functions=[train_fn], dataset=dataset_name)
-    with monitor:
-        pretrain_start = time.perf_counter()
-        pretraining_costs = pretrain(
-            pretraining_fns,
-            n_train_batches,
-            args.pretraining_epochs,
-            args.corruption,
-            args.pretrain_lr,
-            log=log,
-            monitor=monitor,
-        )
-        pretraining_seconds = time.perf_counter() - pretrain_start
-        finetune_start = time.perf_counter()
-        result = early_stopping(
-            train_fn,
-            valid_score,
-            test_score,
-            n_train_batches,
-            args.training_epochs,
-            params=sda.params,
-            after_epoch=decay_learning_rate,
-            log=log,
-            monitor=monitor,
-        )
-    finetuning_seconds = time.perf_counter() - finetune_start
-    total = time.perf_counter() - start
+    return early_stopping(
+        finetuning.train_fn,
+        finetuning.valid_score,
+        finetuning.test_score,
+        n_train_batches,
+        args.training_epochs,
+        params=sda.params,
+        after_epoch=decay_learning_rate,
+        log=log,
+        monitor=monitor,
+    )
 
+
+def report(result, seconds, dataset_name):
+    """The errors and the minutes taken, in one line."""
     print(
         f"best validation error {100 * result['best_validation_error']:.2f}% at epoch "
         f"{result['best_epoch']}, test error {100 * result['test_error']:.2f}%; "
-        f"pretraining {pretraining_seconds / 60:.1f} min, fine-tuning "
-        f"{finetuning_seconds / 60:.1f} min, total {total / 60:.1f} min",
+        f"pretraining {seconds['pretraining'] / 60:.1f} min, fine-tuning "
+        f"{seconds['finetuning'] / 60:.1f} min, total {seconds['total'] / 60:.1f} min",
         flush=True,
     )
     if dataset_name == "mnist-5k-sample":
         print("(on the 5,000-digit sample: not comparable with MNIST results)", file=sys.stderr)
 
+
+def write_results(args, sda, dataset_name, pretraining_costs, result, seconds):
+    """Each layer's filters, the parameters and metrics.json, in --output."""
     args.output.mkdir(parents=True, exist_ok=True)
-    # Layer k's filters drawn in pixel space through the product W1 ... Wk: a linear
-    # view that ignores the sigmoids between layers, the usual way to look at them.
-    projection = np.eye(train_x.get_value(borrow=True).shape[1], dtype=np.float32)
-    for k, layer in enumerate(sda.sigmoid_layers, start=1):
-        projection = projection @ layer.W.get_value()
-        save_filters(args.output / f"filters_layer{k}.png", projection)
+    save_layer_filters(sda, args.output)
     sda.save(args.output / "params.npz")  # np.load reads it; dae.SdA.load rebuilds the SdA
     save_metrics(
         args.output / "metrics.json",
@@ -229,19 +321,44 @@ def main(argv=None):
             "command": " ".join(sys.argv),
             "config": settings(args),
             "dataset": dataset_name,
-            "pretraining": {"cost": pretraining_costs, "seconds": round(pretraining_seconds, 1)},
-            "finetuning": {**result, "seconds": round(finetuning_seconds, 1)},
+            "pretraining": {
+                "cost": pretraining_costs,
+                "seconds": round(seconds["pretraining"], 1),
+            },
+            "finetuning": {**result, "seconds": round(seconds["finetuning"], 1)},
             "test_error": result["test_error"],
-            "total_seconds": round(total, 1),
+            "total_seconds": round(seconds["total"], 1),
         },
     )
-    monitor.finish()
-    n = len(args.hidden)
-    print(
-        f"wrote filters_layer1..{n}.png, params.npz, metrics.json and metrics.jsonl "
-        f"to {args.output}"
-    )
-    return result
+
+
+def save_layer_filters(sda, folder):
+    """filters_layer{k}.png: layer k's filters drawn in pixel space through the
+    product W1 ... Wk, a linear view that ignores the sigmoids between layers, the
+    usual way to look at them."""
+    projection = np.eye(sda.n_ins, dtype=np.float32)
+    for k, layer in enumerate(sda.sigmoid_layers, start=1):
+        projection = projection @ layer.W.get_value()
+        save_filters(folder / f"filters_layer{k}.png", projection)
+
+
+class Stopwatch:
+    """The seconds of each step timed with it, and in all since it was made."""
+
+    def __init__(self):
+        self.start = time.perf_counter()
+        self.seconds = {}
+
+    @contextmanager
+    def timing(self, name):
+        """Keep the seconds of the ``with`` block as ``name``."""
+        start = time.perf_counter()
+        yield
+        self.seconds[name] = time.perf_counter() - start
+
+    def stop(self):
+        """The seconds of each step, and ``"total"`` since the stopwatch was made."""
+        return {**self.seconds, "total": time.perf_counter() - self.start}
 
 
 if __name__ == "__main__":

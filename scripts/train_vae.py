@@ -14,10 +14,10 @@ import numpy as np
 
 from dae.cli import (
     add_common_arguments,
-    load_mnist_or_sample,
+    load_training_data,
+    log,
     positive_float,
     positive_int,
-    require_batches,
     run,
     settings,
     start_monitor,
@@ -28,41 +28,49 @@ from dae.models.vae import VAE, latent_grid
 from dae.training import train_epochs
 
 
-def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__)
-    add_common_arguments(p, output="runs/vae", seed=123)
-    p.add_argument("--hidden", type=positive_int, default=500, help="(default: %(default)s)")
-    p.add_argument(
-        "--latent", type=positive_int, default=2, help="code size (default: %(default)s)"
-    )
-    p.add_argument(
-        "--learning-rate", type=positive_float, default=5e-4, help="(default: %(default)s)"
-    )
-    p.add_argument("--epochs", type=positive_int, default=30, help="(default: %(default)s)")
-    return p.parse_args(argv)
-
-
 def main(argv=None):
     args = parse_args(argv)
-    datasets, dataset_name = load_mnist_or_sample(args.data, args.limit)
-    train_x, test_x = datasets[0][0], datasets[2][0]
-    require_batches(datasets, args.batch_size)
-    n_batches = train_x.get_value(borrow=True).shape[0] // args.batch_size
+    datasets, dataset_name, n_batches = load_training_data(args)
     vae = VAE(np.random.RandomState(args.seed), n_hidden=args.hidden, n_latent=args.latent)
-    step = vae.training_function(train_x, args.batch_size, args.learning_rate)
-    monitor = start_monitor(args, {"theano_rng": vae.theano_rng}, functions=[step],
-                            dataset=dataset_name)  # fmt: skip
+    step = vae.training_function(datasets[0][0], args.batch_size, args.learning_rate)
+    monitor = start_monitor(
+        args, {"theano_rng": vae.theano_rng}, functions=[step], dataset=dataset_name
+    )
     with monitor:
-        history = train_epochs(
-            step, n_batches, args.epochs, monitor,
-            names=("negative_elbo", "reconstruction", "kl"),
-            log=lambda line: print(line, flush=True),
-        )  # fmt: skip
+        history = train(args, step, n_batches, monitor)
+    write_results(args, vae, datasets, dataset_name, history)
+    monitor.finish()
+    print(f"wrote the pictures, metrics.json and metrics.jsonl to {args.output}")
+    return history
 
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_common_arguments(parser, output="runs/vae", seed=123)
+    parser.add_argument("--hidden", type=positive_int, default=500, help="(default: %(default)s)")
+    parser.add_argument(
+        "--latent", type=positive_int, default=2, help="code size (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--learning-rate", type=positive_float, default=5e-4, help="(default: %(default)s)"
+    )
+    parser.add_argument("--epochs", type=positive_int, default=30, help="(default: %(default)s)")
+    return parser.parse_args(argv)
+
+
+def train(args, step, n_batches, monitor):
+    """--epochs of training; the negative ELBO and its two terms, each epoch."""
+    names = ("negative_elbo", "reconstruction", "kl")
+    return train_epochs(step, n_batches, args.epochs, monitor, names=names, log=log)
+
+
+def write_results(args, vae, datasets, dataset_name, history):
+    """samples.png, reconstructions.png, latent_grid.png for a 2-D code, and
+    metrics.json, in --output."""
     out = args.output
     out.mkdir(parents=True, exist_ok=True)
     save_digits(out / "samples.png", vae.sample_function()(100))
-    originals = test_x.get_value()[:20]
+    originals = datasets[2][0].get_value()[:20]  # test digits
     mu, _ = vae.encode_function()(originals)
     save_comparison(out / "reconstructions.png", originals, vae.decode_function()(mu))
     if args.latent == 2:
@@ -71,9 +79,6 @@ def main(argv=None):
         out / "metrics.json",
         {"dataset": dataset_name, "config": settings(args), "history": history},
     )
-    monitor.finish()
-    print(f"wrote the pictures, metrics.json and metrics.jsonl to {out}")
-    return history
 
 
 if __name__ == "__main__":
