@@ -6,8 +6,8 @@ from pathlib import Path
 
 from dae.data import DataError, DownloadError, load_sample, shared_dataset
 from dae.data.mnist import UNRECOGNISED, load_dataset
-from dae.functions import check_batch_size
-from dae.training import CHECKPOINT, DivergenceError, Interrupted, Monitor
+from dae.checks import check_batch_size
+from dae.training import DivergenceError, Interrupted, Monitor
 
 # Where MNIST is read from, and downloaded into, when --data is not given. A folder
 # the user names is only read: a typo must not start a download or a silent fallback.
@@ -149,12 +149,7 @@ def start_monitor(args, variables=None, functions=(), dataset=None):
     for key in ("data", "output", "resume", "quiet", "device"):
         config.pop(key, None)
     config["dataset"] = dataset
-    checkpoint = args.output / CHECKPOINT
-    if checkpoint.exists() and not args.resume:
-        sys.exit(
-            f"error: {checkpoint} holds an unfinished run: add --resume to go on with it, "
-            "or delete the file to start over"
-        )
+    # An unfinished run in --output without --resume: Monitor refuses it (DataError).
     monitor = Monitor(
         args.output,
         variables,
@@ -178,7 +173,7 @@ def start_monitor(args, variables=None, functions=(), dataset=None):
 def require_batches(datasets, batch_size):
     """Exit with a message unless every split holds at least one minibatch.
 
-    The check is :func:`dae.functions.check_batch_size`'s; its message is made to
+    The check is :func:`dae.checks.check_batch_size`'s; its message is made to
     name the option, ``--batch-size``, instead of the argument, ``batch_size``.
     """
     splits = ("the training set", "the validation set", "the test set")

@@ -52,8 +52,9 @@ def new_sda():
          "n_outs=0"),
         (lambda: VAE(RNG, n_visible=6, n_hidden=4, n_latent=0), "n_latent=0"),
         (lambda: VAE(RNG, n_visible=6, n_hidden=-4, n_latent=2), "n_hidden=-4"),
-        (lambda: DeepAutoencoder(RNG, layer_sizes=[6, 0, 2]),
-         r"layer_sizes contains a non-positive size: \[6, 0, 2\]"),
+        (lambda: DeepAutoencoder(RNG, n_visible=6, hidden_layers_sizes=[0, 2]),
+         r"hidden_layers_sizes contains a non-positive size: \[0, 2\]"),
+        (lambda: DeepAutoencoder(RNG, n_visible=0, hidden_layers_sizes=[2]), "n_visible=0"),
     ],
 )  # fmt: skip
 def test_a_size_of_zero_or_less_is_refused_by_name(build, name):
@@ -74,9 +75,9 @@ BUILDERS = {
     "SdA": lambda x, b: new_sda().pretraining_functions(x, b),
     "SdA cached": lambda x, b: new_sda().cached_pretraining_functions(x, b),
     "VAE": lambda x, b: VAE(RNG, n_visible=6, n_hidden=4, n_latent=2).training_function(x, b),
-    "DeepAutoencoder": lambda x, b: DeepAutoencoder(RNG, layer_sizes=[6, 4]).training_function(
-        x, b, 0.1
-    ),
+    "DeepAutoencoder": lambda x, b: DeepAutoencoder(
+        RNG, n_visible=6, hidden_layers_sizes=[4]
+    ).training_function(x, b, 0.1),
 }
 
 
@@ -136,7 +137,7 @@ def test_data_that_does_not_fit_the_model_is_refused(name, kind):
 
 
 def test_a_squared_error_da_takes_any_finite_values():
-    da = dA(RNG, n_visible=6, n_hidden=4, loss="squared_error", activation="linear")
+    da = dA(RNG, n_visible=6, n_hidden=4, loss="squared_error", activation=None)
     x = shared(6 * pixels(20) - 3)
     assert np.isfinite(da.pretraining_function(x, 5)(0))
     with pytest.raises(DataError, match="NaN"):

@@ -14,7 +14,7 @@ import dae.models
 from dae import MLP, HiddenLayer, LogisticRegression, SdA, cA, dA
 from dae.data import DataError
 from dae.models.deep_ae import DeepAutoencoder
-from dae.models.mlp import ACTIVATIONS, relu
+from dae.activations import ACTIVATIONS, elu, relu
 from dae.models.vae import VAE
 
 X = np.random.RandomState(0).rand(5, 6).astype("float32")
@@ -32,7 +32,7 @@ MODELS = {
             n_hidden=4,
             tied=False,
             loss="squared_error",
-            activation="tanh",
+            activation=pt.tanh,
             noise="gaussian",
         ),
         lambda m: (m.x, m.get_reconstructed_input(m.get_hidden_values(m.x))),
@@ -69,7 +69,11 @@ MODELS = {
     ),
     "DeepAutoencoder": (
         lambda: DeepAutoencoder(
-            np.random.RandomState(1), layer_sizes=[6, 4, 2], tied=False, activation="elu"
+            np.random.RandomState(1),
+            n_visible=6,
+            hidden_layers_sizes=[4, 2],
+            tied=False,
+            activation=elu,
         ),
         lambda m: (m.x, m.reconstruction()),
     ),
@@ -195,7 +199,7 @@ def test_what_cannot_be_saved_is_refused_by_name(path):
         layer.save(path)
     with pytest.raises(ValueError, match="activation"):
         pickle.dumps(layer)
-    tied = DeepAutoencoder(np.random.RandomState(0), layer_sizes=[6, 4])
+    tied = DeepAutoencoder(np.random.RandomState(0), n_visible=6, hidden_layers_sizes=[4])
     with pytest.raises(ValueError, match="parameter W: .*not a shared variable"):
         tied.decoder[0].save(path)  # its W is the encoder's, transposed
     assert not path.exists()
