@@ -4,9 +4,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from dae.checks import check_batch_size
 from dae.data import DataError, DownloadError, load_sample, shared_dataset
 from dae.data.mnist import UNRECOGNISED, load_dataset
-from dae.checks import check_batch_size
 from dae.training import DivergenceError, Interrupted, Monitor
 
 # Where MNIST is read from, and downloaded into, when --data is not given. A folder

@@ -12,9 +12,9 @@ import pytest
 import dae
 import dae.models
 from dae import MLP, HiddenLayer, LogisticRegression, SdA, cA, dA
+from dae.activations import ACTIVATIONS, elu, relu
 from dae.data import DataError
 from dae.models.deep_ae import DeepAutoencoder
-from dae.activations import ACTIVATIONS, elu, relu
 from dae.models.vae import VAE
 
 X = np.random.RandomState(0).rand(5, 6).astype("float32")
