@@ -21,7 +21,7 @@ from dae.training import (
     train_epochs,
     updated_variables,
 )
-from dae.updates import momentum, sgd
+from dae.updates import apply_momentum, sgd
 
 QUIET = {"log": lambda line: None}
 
@@ -162,7 +162,7 @@ def test_generators_and_hidden_state_are_restored(tmp_path):
     _, u = rng.uniform(size=(4,))
     cost = pt.sum((w - u) ** 2)
     step = pytensor.function(
-        [], cost, updates={**momentum(sgd(cost, [w], 0.1), [w], 0.9), **dae.rng_updates(u)}
+        [], cost, updates={**apply_momentum(sgd(cost, [w], 0.1), [w], 0.9), **dae.rng_updates(u)}
     )
     (velocity,) = [v for v in updated_variables(step) if v is not w and v is not rng]
     monitor = Monitor(tmp_path, {"w": w, "rng": rng}, functions=[step])
