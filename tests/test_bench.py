@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from script_runner import import_script
+from helpers.scripts import import_script
 
 from dae.data import load_sample_arrays
 

@@ -12,6 +12,7 @@ import threading
 import numpy as np
 import pytensor
 import pytest
+from helpers.idx import idx_bytes
 
 from dae.data import (
     DataError,
@@ -27,12 +28,6 @@ from dae.data import (
 
 NAMES = list(mnist.MD5)
 UNREACHABLE = "http://127.0.0.1:1/"  # nothing listens on port 1: refused at once
-
-
-def idx_bytes(array):
-    """Encode a uint8 array as an IDX file."""
-    header = bytes([0, 0, 8, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape)
-    return header + np.asarray(array, np.uint8).tobytes()
 
 
 def values(datasets):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytensor
 import pytest
-from gradcheck import assert_gradients_match
+from helpers.gradcheck import assert_gradients_match
 
 from dae import SdA
 from dae.data import load_sample_arrays

@@ -5,7 +5,8 @@ import json
 
 import numpy as np
 import pytest
-from script_runner import import_script, run_script
+from helpers.idx import idx_bytes
+from helpers.scripts import import_script, run_script
 
 import dae.cli
 from dae.data import DataError, mnist
@@ -17,12 +18,6 @@ UNREACHABLE = "http://127.0.0.1:1/"  # nothing listens on port 1: refused at onc
 
 def data_lines(err):
     return [line for line in err.splitlines() if line.startswith("data:")]
-
-
-def idx_bytes(array):
-    """Encode a uint8 array as an IDX file."""
-    header = bytes([0, 0, 8, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape)
-    return header + np.asarray(array, np.uint8).tobytes()
 
 
 def link_files(folder, sources):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytensor
+from helpers.fuzzing import FUZZ, damaged, loaded_or_refused
 from hypothesis import given
 from hypothesis import strategies as st
-from test_fuzz import FUZZ, damaged, loaded_or_refused
 
 import dae
 from dae.models import load

@@ -4,7 +4,7 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 import pytest
-from gradcheck import assert_gradients_match
+from helpers.gradcheck import assert_gradients_match
 
 import dae
 import dae.models

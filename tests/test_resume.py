@@ -1,17 +1,14 @@
 """Stopping and resuming the training scripts: killed, interrupted, diverged, rerun."""
 
 import json
-import os
 import random
 import signal
-import subprocess
-import sys
 import time
 
 import numpy as np
 import pytest
+from helpers.scripts import run_script, start_script
 from PIL import Image
-from script_runner import ROOT, SCRIPTS, run_script
 
 # A small SdA on the embedded sample (no MNIST needed): 4 + 4 pretraining epochs,
 # 6 fine-tuning epochs with dropout and momentum, so velocities and generator
@@ -20,17 +17,9 @@ SDA = ["--data", "sample", "--hidden", 200, 200, "--corruption", 0.1, 0.2,
        "--pretraining-epochs", 4, "--training-epochs", 6, "--momentum", 0.5, "--quiet"]  # fmt: skip
 
 
-def start(script, *args):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        [sys.executable, str(SCRIPTS / script), *map(str, args)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
-
-
 def interrupt(script, args, out, after_epochs):
     """Start ``script``, press Ctrl-C once ``after_epochs`` epochs are logged; its stderr."""
-    process = start(script, *args, "--output", out)
+    process = start_script(script, *args, "--output", out)
     log = out / "metrics.jsonl"
     while not (log.exists() and len(log.read_text().splitlines()) >= after_epochs):
         assert process.poll() is None, process.communicate()[1]
@@ -78,7 +67,7 @@ def test_killed_at_random_points_then_resumed_ends_bit_identical(tmp_path):
     log = out / "metrics.jsonl"
     kills = []
     for target in [0, *targets]:
-        process = start("train_sda.py", *SDA, "--output", out, "--resume")
+        process = start_script("train_sda.py", *SDA, "--output", out, "--resume")
         deadline = time.monotonic() + 300
         while (log.exists() and len(log.read_text().splitlines())) < target:
             assert process.poll() is None, process.communicate()[1]

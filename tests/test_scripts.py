@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 import pytest
+from helpers.scripts import run_script
 from PIL import Image
-from script_runner import run_script
 
 import dae.data.mnist
 
