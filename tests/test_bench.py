@@ -4,15 +4,15 @@ import numpy as np
 import pytest
 from helpers.scripts import import_script
 
-from dae.data import load_sample_arrays
-
 bench = import_script("bench")
 
 
 @pytest.fixture(scope="module")
-def digits():
-    (x, y), _, _ = load_sample_arrays()
-    return x[:200], y[:200]
+def digits_200(sample_arrays):
+    """The sample's first 200 training digits and labels, writable (PyTorch warns of
+    read-only arrays)."""
+    (x, y), _, _ = sample_arrays
+    return x[:200].copy(), y[:200].copy()
 
 
 def available(name):
@@ -22,9 +22,9 @@ def available(name):
 
 
 @pytest.mark.parametrize("name", ["numpy", "pytorch"])
-def test_da_steps_match_dae(digits, name):
+def test_da_steps_match_dae(digits_200, name):
     """Without noise, two steps from the same weights give the same costs and weights."""
-    x, _ = digits
+    x, _ = digits_200
     weights = bench.da_weights()
     runs = []
     for impl in ("dae", name):
@@ -38,8 +38,8 @@ def test_da_steps_match_dae(digits, name):
 
 
 @pytest.mark.parametrize("name", ["numpy", "pytorch"])
-def test_finetune_steps_match_dae(digits, name):
-    x, y = digits
+def test_finetune_steps_match_dae(digits_200, name):
+    x, y = digits_200
     weights = bench.sda_weights()
     runs = []
     for impl in ("dae", name):

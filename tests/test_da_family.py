@@ -7,7 +7,6 @@ from helpers.gradcheck import assert_gradients_match
 
 import dae
 from dae import dA
-from dae.data import load_sample_arrays
 
 
 def corrupt(noise, level, x):
@@ -74,12 +73,6 @@ def train(da, x, epochs=30, lr=0.1, corruption=0.0):
             fn(i)
     h = pytensor.function([da.x], da.get_hidden_values(da.x))(x)
     return h
-
-
-@pytest.fixture(scope="module")
-def digits():
-    (x, _), _, _ = load_sample_arrays()
-    return x[:1000]
 
 
 def test_the_sparse_autoencoder_ends_near_its_target_activation(digits):

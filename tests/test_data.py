@@ -220,16 +220,6 @@ def py2_pickle(sets):
 
 
 @pytest.fixture
-def no_download(monkeypatch):
-    """Fail the test if load_mnist tries to download."""
-
-    def download(*args, **kwargs):
-        raise AssertionError("a damaged file must not lead to a download")
-
-    monkeypatch.setattr(mnist, "download_mnist", download)
-
-
-@pytest.fixture
 def small_split(monkeypatch):
     """Validate on the last 4 training images, so that tiny files make a split."""
     monkeypatch.setattr(mnist, "N_VALID", 4)

@@ -6,15 +6,8 @@ import pytest
 from helpers.gradcheck import assert_gradients_match
 
 from dae import SdA
-from dae.data import load_sample_arrays
 from dae.models.deep_ae import DeepAutoencoder
 from dae.training import pretrain
-
-
-@pytest.fixture(scope="module")
-def digits():
-    (x, _), _, _ = load_sample_arrays()
-    return x[:1000]
 
 
 @pytest.mark.parametrize("tied", [True, False])

@@ -28,16 +28,6 @@ def link_files(folder, sources):
     return folder
 
 
-@pytest.fixture
-def no_download(monkeypatch):
-    """Fail the test if anything tries to download."""
-
-    def download(*args, **kwargs):
-        raise AssertionError("nothing may be downloaded here")
-
-    monkeypatch.setattr(mnist, "download_mnist", download)
-
-
 def test_fashion_mnist_loads_with_the_classic_split(fashion_dir, capsys):
     datasets, name = dae.cli.load_mnist_or_sample(fashion_dir)
     assert name == "fashion-mnist"

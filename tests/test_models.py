@@ -8,7 +8,6 @@ from helpers.gradcheck import assert_gradients_match
 
 import dae
 from dae import SdA, dA
-from dae.data import load_sample_arrays
 
 
 def compiled_dtypes(fn):
@@ -175,8 +174,8 @@ def test_compiled_graphs_are_float32_throughout(sample):
         assert floats == {"float32"}, fn
 
 
-def test_sample_split_is_what_the_models_expect():
-    (x, y), _, _ = load_sample_arrays()
+def test_sample_split_is_what_the_models_expect(sample_arrays):
+    (x, y), _, _ = sample_arrays
     assert x.shape == (3000, 784) and x.dtype == np.float32 and y.dtype == np.int32
 
 
