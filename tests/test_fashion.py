@@ -115,10 +115,24 @@ def test_the_default_path_falls_back_to_the_sample_loudly(tmp_path, monkeypatch,
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(mnist, "MIRRORS", (UNREACHABLE,))
     train_sda = import_script("train_sda")
-    train_sda.main([
-        "--output", "run", "--limit", "500", "--hidden", "20", "--corruption", "0.1",
-        "--pretraining-epochs", "1", "--training-epochs", "1", "--batch-size", "50",
-    ])  # fmt: skip
+    train_sda.main(
+        [
+            "--output",
+            "run",
+            "--limit",
+            "500",
+            "--hidden",
+            "20",
+            "--corruption",
+            "0.1",
+            "--pretraining-epochs",
+            "1",
+            "--training-epochs",
+            "1",
+            "--batch-size",
+            "50",
+        ]
+    )
     err = capsys.readouterr().err
     assert "FULL MNIST IS NOT AVAILABLE" in err and "NOT comparable" in err
     assert str(dae.cli.DEFAULT_DATA) in err

@@ -93,8 +93,14 @@ def test_cached_pretraining_runs_under_jax(train):
     x, _ = train
     with on_jax():
         sda = SdA(np.random.RandomState(5), n_ins=784, hidden_layers_sizes=[40, 30])
-        costs = pretrain(sda.cached_pretraining_functions(pytensor.shared(x), 20), 20, 2,
-                         sda.corruption_levels, 0.1, log=lambda line: None)  # fmt: skip
+        costs = pretrain(
+            sda.cached_pretraining_functions(pytensor.shared(x), 20),
+            20,
+            2,
+            sda.corruption_levels,
+            0.1,
+            log=lambda line: None,
+        )
     assert costs[1][1] < costs[1][0]
 
 

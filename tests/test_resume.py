@@ -13,8 +13,23 @@ from PIL import Image
 # A small SdA on the embedded sample (no MNIST needed): 4 + 4 pretraining epochs,
 # 6 fine-tuning epochs with dropout and momentum, so velocities and generator
 # states must be restored too.
-SDA = ["--data", "sample", "--hidden", 200, 200, "--corruption", 0.1, 0.2,
-       "--pretraining-epochs", 4, "--training-epochs", 6, "--momentum", 0.5, "--quiet"]  # fmt: skip
+SDA = [
+    "--data",
+    "sample",
+    "--hidden",
+    200,
+    200,
+    "--corruption",
+    0.1,
+    0.2,
+    "--pretraining-epochs",
+    4,
+    "--training-epochs",
+    6,
+    "--momentum",
+    0.5,
+    "--quiet",
+]
 
 
 def interrupt(script, args, out, after_epochs):
@@ -137,10 +152,23 @@ def test_resume_under_other_settings_is_refused(tmp_path):
 def test_divergence_stops_with_the_phase_and_epoch(tmp_path):
     # A linear autoencoder at a far too large learning rate blows up at once.
     result = run_script(
-        "train_da.py", "--data", "sample", "--output", tmp_path / "da", "--quiet",
-        "--activation", "linear", "--loss", "squared_error", "--corruption", 0,
-        "--learning-rate", 10, "--hidden", 20,
-    )  # fmt: skip
+        "train_da.py",
+        "--data",
+        "sample",
+        "--output",
+        tmp_path / "da",
+        "--quiet",
+        "--activation",
+        "linear",
+        "--loss",
+        "squared_error",
+        "--corruption",
+        0,
+        "--learning-rate",
+        10,
+        "--hidden",
+        20,
+    )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "error: corruption 0%, epoch 1, minibatch" in result.stderr
