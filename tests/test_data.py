@@ -97,6 +97,7 @@ def test_load_data_plain_idx_wins_over_pickle(mnist_dir, mnist_sets, tmp_path):
     assert_same(values(load_data(tmp_path)), mnist_sets)
 
 
+@pytest.mark.slow
 def test_load_data_pickle(mnist_sets, tmp_path):
     path = tmp_path / "mnist.pkl.gz"
     # The deeplearning.net format: protocol 2, labels int64.

@@ -225,6 +225,7 @@ def valid_model_files(draw):
     return name, content, params, header.get("rng")
 
 
+@pytest.mark.slow
 @FUZZ
 @given(valid_model_files(), st.booleans())
 def test_valid_model_files_load_as_written(file, by_class):
@@ -487,6 +488,7 @@ def valid_checkpoints(draw):
     return draw(archive(entries)), header, arrays
 
 
+@pytest.mark.slow
 @FUZZ
 @given(valid_checkpoints())
 def test_valid_checkpoints_resume_as_written(file):

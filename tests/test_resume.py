@@ -63,6 +63,7 @@ def assert_same_run(a, b):
         assert ma["finetuning"][key] == mb["finetuning"][key]
 
 
+@pytest.mark.slow
 def test_killed_at_random_points_then_resumed_ends_bit_identical(tmp_path):
     reference = tmp_path / "reference"
     result = run_script("train_sda.py", *SDA, "--output", reference)
@@ -101,6 +102,7 @@ def test_killed_at_random_points_then_resumed_ends_bit_identical(tmp_path):
     assert_same_run(reference, out)
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_and_exits_cleanly_then_resume_ends_identical(tmp_path):
     reference, out = tmp_path / "reference", tmp_path / "interrupted"
     assert run_script("train_sda.py", *SDA, "--output", reference).returncode == 0
@@ -116,6 +118,7 @@ def test_ctrl_c_saves_and_exits_cleanly_then_resume_ends_identical(tmp_path):
     assert_same_run(reference, out)
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_bit_identical_runs(tmp_path):
     for name in ("a", "b"):
         assert run_script("train_sda.py", *SDA, "--output", tmp_path / name).returncode == 0
@@ -124,6 +127,7 @@ def test_the_same_seed_gives_bit_identical_runs(tmp_path):
     assert records(tmp_path / "c") != records(tmp_path / "a"), other.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "script, args",
     [
@@ -141,6 +145,7 @@ def test_other_scripts_resume_where_they_stopped(tmp_path, script, args):
     assert records(out) == records(tmp_path / "reference")
 
 
+@pytest.mark.slow
 def test_resume_under_other_settings_is_refused(tmp_path):
     out = tmp_path / "run"
     interrupt("train_sda.py", SDA, out, after_epochs=1)

@@ -182,6 +182,7 @@ def test_train_vae_writes_its_pictures_and_elbo(mnist_dir, tmp_path):
         assert img.size == (20 * 29 - 1, 20 * 29 - 1)
 
 
+@pytest.mark.slow
 def test_compare_autoencoders_writes_one_row_per_variant(mnist_dir, tmp_path):
     out = tmp_path / "compare"
     result = run_script(
