@@ -180,6 +180,7 @@ def test_divergence_stops_with_the_phase_and_epoch(tmp_path):
     assert "the cost is" in result.stderr and "dA1_W" in result.stderr
 
 
+@pytest.mark.slow
 def test_plot_metrics_draws_the_learning_curves(tmp_path):
     out = tmp_path / "run"
     assert run_script("train_sda.py", *SDA, "--output", out).returncode == 0
