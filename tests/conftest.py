@@ -1,4 +1,5 @@
-"""Shared fixtures: where full MNIST and Fashion-MNIST live, and the embedded sample."""
+"""Shared fixtures: where full MNIST and Fashion-MNIST live, the embedded sample, and
+a guard against downloads. Helpers that are not fixtures are in tests/helpers/."""
 
 import os
 from pathlib import Path
@@ -37,10 +38,43 @@ def fashion_dir():
     return idx_folder(FASHION_DIR, "Fashion-MNIST", "DAE_FASHION_MNIST")
 
 
-@pytest.fixture
-def sample():
-    """The embedded 5,000-digit sample as the tutorials' ``datasets``: three
-    (x, y) pairs of shared variables."""
-    from dae import load_sample
+@pytest.fixture(scope="session")
+def sample_arrays():
+    """The embedded 5,000-digit sample as ``load_sample_arrays()`` gives it: three
+    (x, y) pairs of NumPy arrays (train 3,000, valid 1,000, test 1,000), loaded once.
 
-    return load_sample()
+    Every test shares them, so they are read-only: a test that changes its data
+    works on a copy.
+    """
+    from dae.data import load_sample_arrays
+
+    sets = load_sample_arrays()
+    for array in (a for xy in sets for a in xy):
+        array.flags.writeable = False
+    return sets
+
+
+@pytest.fixture(scope="session")
+def digits(sample_arrays):
+    """The sample's first 1,000 training images, float32 (1000, 784), read-only."""
+    return sample_arrays[0][0][:1000]
+
+
+@pytest.fixture
+def sample(sample_arrays):
+    """The embedded sample as the tutorials' ``datasets``: three (x, y) pairs of
+    shared variables, new for each test, which may change them."""
+    from dae.data import shared_dataset
+
+    return [shared_dataset((x.copy(), y.copy())) for x, y in sample_arrays]
+
+
+@pytest.fixture
+def no_download(monkeypatch):
+    """Fail the test if anything tries to download MNIST."""
+    from dae.data import mnist
+
+    def download(*args, **kwargs):
+        raise AssertionError("nothing may be downloaded here")
+
+    monkeypatch.setattr(mnist, "download_mnist", download)

@@ -26,8 +26,13 @@ def labels(rows=20, n_outs=2, seed=2):
 
 
 def new_sda():
-    return SdA(np.random.RandomState(3), n_ins=6, hidden_layers_sizes=[4, 3], n_outs=2,
-               corruption_levels=[0.1, 0.2])  # fmt: skip
+    return SdA(
+        np.random.RandomState(3),
+        n_ins=6,
+        hidden_layers_sizes=[4, 3],
+        n_outs=2,
+        corruption_levels=[0.1, 0.2],
+    )
 
 
 # ------------------------------------------------------------------ layer sizes
@@ -43,20 +48,28 @@ def new_sda():
         (lambda: HiddenLayer(RNG, pt.matrix(), 0, 4), "n_in=0"),
         (lambda: LogisticRegression(pt.matrix(), 0, 3), "n_in=0"),
         (lambda: LogisticRegression(pt.matrix(), 6, -3), "n_out=-3"),
-        (lambda: SdA(RNG, n_ins=6, hidden_layers_sizes=[4, 0], corruption_levels=[0.1, 0.1]),
-         r"hidden_layers_sizes contains a non-positive size: \[4, 0\]"),
-        (lambda: SdA(RNG, n_ins=6, hidden_layers_sizes=[4.5], corruption_levels=[0.1]),
-         r"hidden_layers_sizes contains a non-integer size: \[4.5\]"),
+        (
+            lambda: SdA(RNG, n_ins=6, hidden_layers_sizes=[4, 0], corruption_levels=[0.1, 0.1]),
+            r"hidden_layers_sizes contains a non-positive size: \[4, 0\]",
+        ),
+        (
+            lambda: SdA(RNG, n_ins=6, hidden_layers_sizes=[4.5], corruption_levels=[0.1]),
+            r"hidden_layers_sizes contains a non-integer size: \[4.5\]",
+        ),
         (lambda: SdA(RNG, n_ins=0, hidden_layers_sizes=[4], corruption_levels=[0.1]), "n_ins=0"),
-        (lambda: SdA(RNG, n_ins=6, hidden_layers_sizes=[4], n_outs=0, corruption_levels=[0.1]),
-         "n_outs=0"),
+        (
+            lambda: SdA(RNG, n_ins=6, hidden_layers_sizes=[4], n_outs=0, corruption_levels=[0.1]),
+            "n_outs=0",
+        ),
         (lambda: VAE(RNG, n_visible=6, n_hidden=4, n_latent=0), "n_latent=0"),
         (lambda: VAE(RNG, n_visible=6, n_hidden=-4, n_latent=2), "n_hidden=-4"),
-        (lambda: DeepAutoencoder(RNG, n_visible=6, hidden_layers_sizes=[0, 2]),
-         r"hidden_layers_sizes contains a non-positive size: \[0, 2\]"),
+        (
+            lambda: DeepAutoencoder(RNG, n_visible=6, hidden_layers_sizes=[0, 2]),
+            r"hidden_layers_sizes contains a non-positive size: \[0, 2\]",
+        ),
         (lambda: DeepAutoencoder(RNG, n_visible=0, hidden_layers_sizes=[2]), "n_visible=0"),
     ],
-)  # fmt: skip
+)
 def test_a_size_of_zero_or_less_is_refused_by_name(build, name):
     with pytest.raises(ValueError, match=name):
         build()

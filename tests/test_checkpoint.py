@@ -28,14 +28,15 @@ QUIET = {"log": lambda line: None}
 
 def small_sda(seed=0):
     rng = np.random.RandomState(seed)
-    sda = dae.SdA(rng, n_ins=12, hidden_layers_sizes=[8, 6], n_outs=3,
-                  corruption_levels=[0.1, 0.2])  # fmt: skip
+    sda = dae.SdA(rng, n_ins=12, hidden_layers_sizes=[8, 6], n_outs=3, corruption_levels=[0.1, 0.2])
     data = np.random.RandomState(1)
     sets = [
-        (pytensor.shared(data.rand(n, 12).astype("float32")),
-         pytensor.shared(data.randint(0, 3, n).astype("int32")))
+        (
+            pytensor.shared(data.rand(n, 12).astype("float32")),
+            pytensor.shared(data.randint(0, 3, n).astype("int32")),
+        )
         for n in (100, 40, 40)
-    ]  # fmt: skip
+    ]
     return sda, sets
 
 
@@ -63,15 +64,23 @@ def sda_run(folder, stop_at=None, resume=False):
 
         return step
 
-    fns = [stopping(fn, f"pretraining layer {k}")
-           for k, fn in enumerate(sda.pretraining_functions(sets[0][0], 10), start=1)]  # fmt: skip
+    fns = [
+        stopping(fn, f"pretraining layer {k}")
+        for k, fn in enumerate(sda.pretraining_functions(sets[0][0], 10), start=1)
+    ]
     with monitor:
         pretrain(fns, 10, 3, [0.1, 0.2], 0.1, monitor=monitor, **QUIET)
         result = early_stopping(
-            stopping(train_fn, "fine-tuning"), valid_score, test_score, 10, 5,
-            params=sda.params, after_epoch=lambda e: lr.set_value(np.float32(0.5 * 0.9**e)),
-            monitor=monitor, **QUIET,
-        )  # fmt: skip
+            stopping(train_fn, "fine-tuning"),
+            valid_score,
+            test_score,
+            10,
+            5,
+            params=sda.params,
+            after_epoch=lambda e: lr.set_value(np.float32(0.5 * 0.9**e)),
+            monitor=monitor,
+            **QUIET,
+        )
     values = [v.get_value() for v in variables.values() if v is not sda.theano_rng]
     return values, monitor.state["metrics"], result
 

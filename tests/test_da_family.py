@@ -3,11 +3,10 @@
 import numpy as np
 import pytensor
 import pytest
-from gradcheck import assert_gradients_match
+from helpers.gradcheck import assert_gradients_match
 
 import dae
 from dae import dA
-from dae.data import load_sample_arrays
 
 
 def corrupt(noise, level, x):
@@ -67,8 +66,9 @@ def test_jacobian_norm_is_that_of_the_encoder():
 
 
 def train(da, x, epochs=30, lr=0.1, corruption=0.0):
-    fn = da.pretraining_function(pytensor.shared(x), 20, corruption_level=corruption,
-                                 learning_rate=lr)  # fmt: skip
+    fn = da.pretraining_function(
+        pytensor.shared(x), 20, corruption_level=corruption, learning_rate=lr
+    )
     for _ in range(epochs):
         for i in range(len(x) // 20):
             fn(i)
@@ -76,15 +76,14 @@ def train(da, x, epochs=30, lr=0.1, corruption=0.0):
     return h
 
 
-@pytest.fixture(scope="module")
-def digits():
-    (x, _), _, _ = load_sample_arrays()
-    return x[:1000]
-
-
 def test_the_sparse_autoencoder_ends_near_its_target_activation(digits):
-    da = dA(np.random.RandomState(3), n_visible=784, n_hidden=50,
-            sparsity_target=0.05, sparsity_weight=60.0)  # fmt: skip
+    da = dA(
+        np.random.RandomState(3),
+        n_visible=784,
+        n_hidden=50,
+        sparsity_target=0.05,
+        sparsity_weight=60.0,
+    )
     h = train(da, digits, epochs=15)
     plain = train(dA(np.random.RandomState(3), n_visible=784, n_hidden=50), digits, epochs=15)
     assert abs(h.mean() - 0.05) < 0.01
@@ -119,8 +118,14 @@ def test_bad_options_are_refused():
     with pytest.raises(ValueError, match="sparsity_target"):
         dA(rng, n_visible=4, n_hidden=2, sparsity_weight=1.0)
     with pytest.raises(ValueError, match="needs sigmoid codes"):
-        dA(rng, n_visible=4, n_hidden=2, activation="relu", sparsity_target=0.1,
-           sparsity_weight=1.0)  # fmt: skip
+        dA(
+            rng,
+            n_visible=4,
+            n_hidden=2,
+            activation="relu",
+            sparsity_target=0.1,
+            sparsity_weight=1.0,
+        )
     with pytest.raises(ValueError, match="sigma >= 0"):
         dA(rng, n_visible=4, n_hidden=2, noise="gaussian").get_cost_updates(-0.1, 0.1)
     with pytest.raises(ValueError, match="weight_decay"):
@@ -143,8 +148,13 @@ def largest_principal_angle(A, B):
 def test_the_linear_autoencoder_learns_the_pca_subspace(digits):
     k = 4
     _, _, Vt = np.linalg.svd(digits - digits.mean(axis=0), full_matrices=False)
-    da = dA(np.random.RandomState(0), n_visible=784, n_hidden=k, activation="linear",
-            loss="squared_error")  # fmt: skip
+    da = dA(
+        np.random.RandomState(0),
+        n_visible=784,
+        n_hidden=k,
+        activation="linear",
+        loss="squared_error",
+    )
     before = largest_principal_angle(da.W.get_value(), Vt[:k].T)
     train(da, digits, epochs=120, lr=0.01)
     after = largest_principal_angle(da.W.get_value(), Vt[:k].T)

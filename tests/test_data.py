@@ -12,6 +12,7 @@ import threading
 import numpy as np
 import pytensor
 import pytest
+from helpers.idx import idx_bytes
 
 from dae.data import (
     DataError,
@@ -27,12 +28,6 @@ from dae.data import (
 
 NAMES = list(mnist.MD5)
 UNREACHABLE = "http://127.0.0.1:1/"  # nothing listens on port 1: refused at once
-
-
-def idx_bytes(array):
-    """Encode a uint8 array as an IDX file."""
-    header = bytes([0, 0, 8, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape)
-    return header + np.asarray(array, np.uint8).tobytes()
 
 
 def values(datasets):
@@ -102,6 +97,7 @@ def test_load_data_plain_idx_wins_over_pickle(mnist_dir, mnist_sets, tmp_path):
     assert_same(values(load_data(tmp_path)), mnist_sets)
 
 
+@pytest.mark.slow
 def test_load_data_pickle(mnist_sets, tmp_path):
     path = tmp_path / "mnist.pkl.gz"
     # The deeplearning.net format: protocol 2, labels int64.
@@ -222,16 +218,6 @@ def py2_pickle(sets):
         return head + b"(K\x01" + shape + dtype + b"\x89" + string(a.tobytes()) + b"tb"
 
     return b"\x80\x02(" + b"".join(b"(" + array(x) + array(y) + b"t" for x, y in sets) + b"t."
-
-
-@pytest.fixture
-def no_download(monkeypatch):
-    """Fail the test if load_mnist tries to download."""
-
-    def download(*args, **kwargs):
-        raise AssertionError("a damaged file must not lead to a download")
-
-    monkeypatch.setattr(mnist, "download_mnist", download)
 
 
 @pytest.fixture

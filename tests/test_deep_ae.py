@@ -3,26 +3,20 @@
 import numpy as np
 import pytensor
 import pytest
-from gradcheck import assert_gradients_match
+from helpers.gradcheck import assert_gradients_match
 
 from dae import SdA
-from dae.data import load_sample_arrays
 from dae.models.deep_ae import DeepAutoencoder
 from dae.training import pretrain
-
-
-@pytest.fixture(scope="module")
-def digits():
-    (x, _), _, _ = load_sample_arrays()
-    return x[:1000]
 
 
 @pytest.mark.parametrize("tied", [True, False])
 def test_deep_autoencoder_gradient_matches_finite_differences(tied):
     with pytensor.config.change_flags(floatX="float64"):
         rng = np.random.RandomState(1)
-        ae = DeepAutoencoder(rng, layer_sizes=[5, 4, 2], tied=tied, activation="elu",
-                             weight_decay=0.01)  # fmt: skip
+        ae = DeepAutoencoder(
+            rng, layer_sizes=[5, 4, 2], tied=tied, activation="elu", weight_decay=0.01
+        )
         x = rng.rand(3, 5)
         cost = ae.get_cost()
         assert len(ae.params) == (6 if tied else 8)
@@ -30,17 +24,29 @@ def test_deep_autoencoder_gradient_matches_finite_differences(tied):
 
 
 def test_from_sda_shares_the_encoder_and_starts_better_than_random(digits):
-    sda = SdA(np.random.RandomState(2), n_ins=784, hidden_layers_sizes=[100, 30],
-              corruption_levels=[0.2, 0.2])  # fmt: skip
+    sda = SdA(
+        np.random.RandomState(2),
+        n_ins=784,
+        hidden_layers_sizes=[100, 30],
+        corruption_levels=[0.2, 0.2],
+    )
     train_x = pytensor.shared(digits)
-    pretrain(sda.cached_pretraining_functions(train_x, 20), 50, 5, sda.corruption_levels, 0.1,
-             log=lambda line: None)  # fmt: skip
+    pretrain(
+        sda.cached_pretraining_functions(train_x, 20),
+        50,
+        5,
+        sda.corruption_levels,
+        0.1,
+        log=lambda line: None,
+    )
     ae = DeepAutoencoder.from_sda(sda)
     assert ae.encoder[0].W is sda.sigmoid_layers[0].W and ae.encoder[1].b is sda.sigmoid_layers[1].b
     assert ae.decoder[-1].b is sda.dA_layers[0].b_prime
     random = DeepAutoencoder(np.random.RandomState(2), layer_sizes=[784, 100, 30])
-    cost = {name: pytensor.function([m.x], m.get_cost())(digits) for name, m in
-            [("pretrained", ae), ("random", random)]}  # fmt: skip
+    cost = {
+        name: pytensor.function([m.x], m.get_cost())(digits)
+        for name, m in [("pretrained", ae), ("random", random)]
+    }
     assert cost["pretrained"] < cost["random"]
     step = ae.training_function(train_x, 20, 0.05)
     epochs = [np.mean([step(i) for i in range(50)]) for _ in range(3)]

@@ -5,7 +5,8 @@ import json
 
 import numpy as np
 import pytest
-from script_runner import import_script, run_script
+from helpers.idx import idx_bytes
+from helpers.scripts import import_script, run_script
 
 import dae.cli
 from dae.data import DataError, mnist
@@ -19,28 +20,12 @@ def data_lines(err):
     return [line for line in err.splitlines() if line.startswith("data:")]
 
 
-def idx_bytes(array):
-    """Encode a uint8 array as an IDX file."""
-    header = bytes([0, 0, 8, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape)
-    return header + np.asarray(array, np.uint8).tobytes()
-
-
 def link_files(folder, sources):
     """Fill `folder` with links to the IDX files named in `sources` (name -> folder)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, source in sources.items():
         (folder / f"{name}.gz").symlink_to(source / f"{name}.gz")
     return folder
-
-
-@pytest.fixture
-def no_download(monkeypatch):
-    """Fail the test if anything tries to download."""
-
-    def download(*args, **kwargs):
-        raise AssertionError("nothing may be downloaded here")
-
-    monkeypatch.setattr(mnist, "download_mnist", download)
 
 
 def test_fashion_mnist_loads_with_the_classic_split(fashion_dir, capsys):
@@ -130,10 +115,24 @@ def test_the_default_path_falls_back_to_the_sample_loudly(tmp_path, monkeypatch,
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(mnist, "MIRRORS", (UNREACHABLE,))
     train_sda = import_script("train_sda")
-    train_sda.main([
-        "--output", "run", "--limit", "500", "--hidden", "20", "--corruption", "0.1",
-        "--pretraining-epochs", "1", "--training-epochs", "1", "--batch-size", "50",
-    ])  # fmt: skip
+    train_sda.main(
+        [
+            "--output",
+            "run",
+            "--limit",
+            "500",
+            "--hidden",
+            "20",
+            "--corruption",
+            "0.1",
+            "--pretraining-epochs",
+            "1",
+            "--training-epochs",
+            "1",
+            "--batch-size",
+            "50",
+        ]
+    )
     err = capsys.readouterr().err
     assert "FULL MNIST IS NOT AVAILABLE" in err and "NOT comparable" in err
     assert str(dae.cli.DEFAULT_DATA) in err

@@ -8,47 +8,21 @@ any other exception, a download, or an example running past a few seconds fails.
 The seed files are synthetic: random pixels and labels, no MNIST.
 """
 
-import contextlib
 import gzip
 import math
 import pickle
 import pickletools
-import signal
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from helpers.fuzzing import FUZZ, damaged, loaded_or_refused
+from helpers.idx import idx_bytes
+from hypothesis import given
 from hypothesis import strategies as st
 
-from dae.data import DataError, load_mnist, mnist, read_idx
-
-# Reproducible runs: the same examples every time, and no example database to write.
-FUZZ = settings(
-    max_examples=500,
-    derandomize=True,
-    database=None,
-    deadline=None,  # timing is left to the alarm below: this machine may be busy
-)
-TIME_LIMIT = 5  # seconds one example may take
-
-
-@contextlib.contextmanager
-def time_limit(seconds=TIME_LIMIT):
-    """Fail the test if the block runs longer than `seconds` (a hang)."""
-
-    def hang(signum, frame):
-        # pytest.fail raises a BaseException: no `except Exception` can swallow it.
-        pytest.fail(f"an example ran longer than {seconds} s", pytrace=False)
-
-    previous = signal.signal(signal.SIGALRM, hang)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+from dae.data import load_mnist, mnist, read_idx
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -65,12 +39,6 @@ def tiny_split_no_download():
 
 
 # Seed files -------------------------------------------------------------------------------
-
-
-def idx_bytes(array):
-    """Encode a uint8 array as an IDX file."""
-    header = bytes([0, 0, 8, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape)
-    return header + np.asarray(array, np.uint8).tobytes()
 
 
 RNG = np.random.default_rng(0)
@@ -98,37 +66,6 @@ STRUCTURES = [structure(p) for p in PICKLES]
 
 
 # Edits ------------------------------------------------------------------------------------
-
-# Header values near the edges: sizes of 0, 1 and 28, and sizes that overflow.
-UINT32 = st.one_of(
-    st.sampled_from([0, 1, 2, 3, 5, 8, 12, 27, 28, 29, 255, 0x801, 0x803, 2**31, 2**32 - 1]),
-    st.integers(0, 2**32 - 1),
-)
-
-
-@st.composite
-def damaged(draw, content, hot=(), fields=()):
-    """`content` after one to three random edits, often at the positions in `hot`.
-
-    `fields` are offsets of 4-byte big-endian header fields an edit may rewrite.
-    """
-    data = bytearray(content)
-    for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["flip", "cut", "insert", "delete", "field"]))
-        anywhere = st.integers(0, len(data))
-        at = draw(st.one_of(st.sampled_from(hot), anywhere) if hot else anywhere)
-        if kind == "flip" and at < len(data):
-            data[at] ^= draw(st.integers(1, 255))
-        elif kind == "cut":
-            del data[at:]
-        elif kind == "insert":
-            data[at:at] = draw(st.binary(min_size=1, max_size=16))
-        elif kind == "delete":
-            del data[at : at + draw(st.integers(1, 16))]
-        elif kind == "field" and fields:
-            offset = draw(st.sampled_from(fields))
-            data[offset : offset + 4] = draw(UINT32).to_bytes(4, "big")
-    return bytes(data)
 
 
 @st.composite
@@ -168,30 +105,85 @@ def damaged_pickle(draw):
 
 # Pieces of pickles to assemble hostile ones from. Globals, allowed and refused:
 GLOBALS = [
-    b"cnumpy\ndtype\n", b"cnumpy\nndarray\n", b"cnumpy._core.multiarray\n_reconstruct\n",
-    b"cnumpy.core.numeric\n_frombuffer\n", b"c_codecs\nencode\n", b"cbuiltins\nbytes\n",
-    b"cbuiltins\neval\n", b"cos\nsystem\n", b"cnumpy\nload\n", b"ccopyreg\n_reconstructor\n",
+    b"cnumpy\ndtype\n",
+    b"cnumpy\nndarray\n",
+    b"cnumpy._core.multiarray\n_reconstruct\n",
+    b"cnumpy.core.numeric\n_frombuffer\n",
+    b"c_codecs\nencode\n",
+    b"cbuiltins\nbytes\n",
+    b"cbuiltins\neval\n",
+    b"cos\nsystem\n",
+    b"cnumpy\nload\n",
+    b"ccopyreg\n_reconstructor\n",
     f"c{__name__}\nforbidden\n".encode(),
-]  # fmt: skip
+]
 # ...values the stand-ins take as arguments, good and bad (each pushes one value)...
 VALUES = [
-    b"N", b"\x88", b"\x89", b"K\x00", b"K\x01", b"K\x03", b"J\xff\xff\xff\xff", b"M\x10\x03",
+    b"N",
+    b"\x88",
+    b"\x89",
+    b"K\x00",
+    b"K\x01",
+    b"K\x03",
+    b"J\xff\xff\xff\xff",
+    b"M\x10\x03",
     b"\x8a\x09" + (2**64).to_bytes(9, "little"),
-    b"U\x01<", b"U\x01|", b"U\x02f4", b"U\x02i8", b"U\x02O8", b"U\x02c8", b"U\x01b",
-    b"U\x01C", b"U\x01F", b"X\x06\x00\x00\x00latin1", b"X\x03\x00\x00\x00hex",
+    b"U\x01<",
+    b"U\x01|",
+    b"U\x02f4",
+    b"U\x02i8",
+    b"U\x02O8",
+    b"U\x02c8",
+    b"U\x01b",
+    b"U\x01C",
+    b"U\x01F",
+    b"X\x06\x00\x00\x00latin1",
+    b"X\x03\x00\x00\x00hex",
     b"X\x02\x00\x00\x00\xc4\x80",
-    b"C\x00", b"C\x04\x00\x00\x80?", b"C\x08\x03\x00\x00\x00\x00\x00\x00\x00",
-    b"B\x40\x0c\x00\x00" + b"\x00" * 3136, b"\x96\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80?",
-    b"(K\x01M\x10\x03t", b"(K\x00M\x10\x03t", b"K\x01\x85", b"(J\xff\xff\xff\xffM\x10\x03t",
+    b"C\x00",
+    b"C\x04\x00\x00\x80?",
+    b"C\x08\x03\x00\x00\x00\x00\x00\x00\x00",
+    b"B\x40\x0c\x00\x00" + b"\x00" * 3136,
+    b"\x96\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80?",
+    b"(K\x01M\x10\x03t",
+    b"(K\x00M\x10\x03t",
+    b"K\x01\x85",
+    b"(J\xff\xff\xff\xffM\x10\x03t",
     b"(\x8a\x08\x00\x00\x00\x00\x00\x00\x00\x40\x8a\x08\x00\x00\x00\x00\x00\x00\x00\x40t",
-    b"(K\x03U\x01<NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00t", b")", b"]", b"h\x00",
-]  # fmt: skip
+    b"(K\x03U\x01<NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00t",
+    b")",
+    b"]",
+    b"h\x00",
+]
 # ...and opcodes that build, reuse or drop values, refused ones among them.
 OPCODES = [
-    b"(", b"t", b"\x85", b"\x86", b"\x87", b"a", b"e", b"l", b"R", b"b", b"\x94", b"q\x00",
-    b"r\x00\x00\x00\x10", b"j\x01\x00\x00\x00", b"0", b"1", b"2", b"}", b"s", b"\x8f",
-    b"\x91", b"\x81", b"\x92", b"P0\n", b"\x82\x01", b"G?\xe0\x00\x00\x00\x00\x00\x00",
-]  # fmt: skip
+    b"(",
+    b"t",
+    b"\x85",
+    b"\x86",
+    b"\x87",
+    b"a",
+    b"e",
+    b"l",
+    b"R",
+    b"b",
+    b"\x94",
+    b"q\x00",
+    b"r\x00\x00\x00\x10",
+    b"j\x01\x00\x00\x00",
+    b"0",
+    b"1",
+    b"2",
+    b"}",
+    b"s",
+    b"\x8f",
+    b"\x91",
+    b"\x81",
+    b"\x92",
+    b"P0\n",
+    b"\x82\x01",
+    b"G?\xe0\x00\x00\x00\x00\x00\x00",
+]
 
 
 def call(args):
@@ -242,16 +234,6 @@ def check_sets(sets):
         assert np.isfinite(x).all()
         if len(x):
             assert 0 <= x.min() and x.max() <= 1 and 0 <= y.min() and y.max() <= 9
-
-
-def loaded_or_refused(load, path):
-    """``load(path)`` within the time limit; None when it raises a DataError naming path."""
-    with time_limit():
-        try:
-            return load(path)
-        except DataError as e:
-            assert str(path) in str(e)
-            return None
 
 
 def load_pickle_bytes(content):

@@ -32,8 +32,9 @@ def test_each_row_lands_in_its_tile_scaled_to_0_255():
 
 def test_unscaled_float_output_keeps_values():
     X = np.array([[0.1, 0.2, 0.3, 0.4]])
-    out = tile_raster_images(X, (2, 2), (1, 1), scale_rows_to_unit_interval=False,
-                             output_pixel_vals=False)  # fmt: skip
+    out = tile_raster_images(
+        X, (2, 2), (1, 1), scale_rows_to_unit_interval=False, output_pixel_vals=False
+    )
     np.testing.assert_allclose(out, [[0.1, 0.2], [0.3, 0.4]])
 
 

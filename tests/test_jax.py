@@ -11,10 +11,10 @@ jax = pytest.importorskip("jax")
 
 
 @pytest.fixture(scope="module")
-def sample():
-    (train_x, train_y), valid, test = dae.load_sample()
-    x, y = train_x.get_value()[:400], train_y.get_value()[:400]
-    return x, y, valid, test
+def train(sample_arrays):
+    """The sample's first 400 training digits and labels."""
+    (x, y), _, _ = sample_arrays
+    return x[:400], y[:400]
 
 
 def on_jax():
@@ -30,8 +30,8 @@ def da_steps(x, corruption, n_steps=3):
     return da, costs, [np.asarray(p.get_value()) for p in da.params]
 
 
-def test_jax_pretraining_step_matches_the_default_backend(sample):
-    x = sample[0]
+def test_jax_pretraining_step_matches_the_default_backend(train):
+    x, _ = train
     _, costs, params = da_steps(x, 0.0)
     with on_jax():
         _, jax_costs, jax_params = da_steps(x, 0.0)
@@ -41,7 +41,7 @@ def test_jax_pretraining_step_matches_the_default_backend(sample):
         np.testing.assert_allclose(a, b, atol=1e-5)
 
 
-def test_jax_masks_change_from_call_to_call_and_drop_the_requested_share(sample):
+def test_jax_masks_change_from_call_to_call_and_drop_the_requested_share():
     x = np.ones((100, 784), dtype="float32")
     with on_jax():
         da = dA(np.random.RandomState(0), n_visible=784, n_hidden=10)
@@ -55,8 +55,8 @@ def test_jax_masks_change_from_call_to_call_and_drop_the_requested_share(sample)
     assert not np.array_equal(first, second)
 
 
-def test_jax_finetuning_and_scores_match_the_default_backend(sample):
-    x, y, valid, test = sample
+def test_jax_finetuning_and_scores_match_the_default_backend(train, sample):
+    (x, y), (_, valid, test) = train, sample
     results = []
     for mode in (pytensor.config.mode, "JAX"):
         with pytensor.config.change_flags(mode=mode):
@@ -76,8 +76,8 @@ def test_jax_finetuning_and_scores_match_the_default_backend(sample):
         np.testing.assert_allclose(a, b, atol=1e-5)
 
 
-def test_under_jax_the_data_and_parameters_stay_on_the_device(sample):
-    x = sample[0]
+def test_under_jax_the_data_and_parameters_stay_on_the_device(train):
+    x, _ = train
     with on_jax():
         train_x = pytensor.shared(x)
         da = dA(np.random.RandomState(4), n_visible=784, n_hidden=50)
@@ -87,14 +87,20 @@ def test_under_jax_the_data_and_parameters_stay_on_the_device(sample):
     assert isinstance(da.W.get_value(borrow=True), jax.Array)
 
 
-def test_cached_pretraining_runs_under_jax(sample):
+def test_cached_pretraining_runs_under_jax(train):
     from dae.training import pretrain
 
-    x = sample[0]
+    x, _ = train
     with on_jax():
         sda = SdA(np.random.RandomState(5), n_ins=784, hidden_layers_sizes=[40, 30])
-        costs = pretrain(sda.cached_pretraining_functions(pytensor.shared(x), 20), 20, 2,
-                         sda.corruption_levels, 0.1, log=lambda line: None)  # fmt: skip
+        costs = pretrain(
+            sda.cached_pretraining_functions(pytensor.shared(x), 20),
+            20,
+            2,
+            sda.corruption_levels,
+            0.1,
+            log=lambda line: None,
+        )
     assert costs[1][1] < costs[1][0]
 
 

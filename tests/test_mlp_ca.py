@@ -4,7 +4,7 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 import pytest
-from gradcheck import assert_gradients_match
+from helpers.gradcheck import assert_gradients_match
 
 import dae
 import dae.models
@@ -75,8 +75,15 @@ def test_the_ca_and_the_contractive_da_pay_the_same_penalty():
         ca.b.set_value(rng.uniform(-1, 1, 4))
         ca.b_prime.set_value(rng.uniform(-1, 1, 6))
         shared = {"W": ca.W, "bhid": ca.b, "bvis": ca.b_prime}
-        contractive = dA(rng, input=ca.x, n_visible=6, n_hidden=4, noise="masking",
-                         contraction_level=0.7, **shared)  # fmt: skip
+        contractive = dA(
+            rng,
+            input=ca.x,
+            n_visible=6,
+            n_hidden=4,
+            noise="masking",
+            contraction_level=0.7,
+            **shared,
+        )
         plain = dA(rng, input=ca.x, n_visible=6, n_hidden=4, noise="masking", **shared)
         ca_cost, _ = ca.get_cost_updates(contraction_level=0.7, learning_rate=0.1)
         got = pytensor.function(
@@ -127,13 +134,16 @@ def test_the_mlp_learns_the_sample_digits(sample):
     updates = [(p, p - learning_rate * pytensor.grad(cost, p)) for p in classifier.params]
     batch = slice(index * batch_size, (index + 1) * batch_size)
     train_model = pytensor.function(
-        [index], cost, updates=updates,
+        [index],
+        cost,
+        updates=updates,
         givens={x: train_set_x[batch], y: train_set_y[batch]},
-    )  # fmt: skip
+    )
     train_errors = pytensor.function(
-        [], classifier.errors(y),
+        [],
+        classifier.errors(y),
         givens={x: train_set_x[: n_batches * batch_size], y: train_set_y[: n_batches * batch_size]},
-    )  # fmt: skip
+    )
     before = float(train_errors())
     for _ in range(12):  # 300 steps
         for i in range(n_batches):
@@ -148,9 +158,11 @@ def train_ca(train_set_x, contraction_level, epochs=4, batch_size=20, n_batches=
     ca = cA(np.random.RandomState(123), n_visible=784, n_hidden=50, n_batchsize=batch_size)
     cost, updates = ca.get_cost_updates(contraction_level=contraction_level, learning_rate=0.01)
     train = pytensor.function(
-        [index], [cost, pt.mean(ca.L_rec), ca.L_jacob], updates=updates,
+        [index],
+        [cost, pt.mean(ca.L_rec), ca.L_jacob],
+        updates=updates,
         givens={ca.x: train_set_x[index * batch_size : (index + 1) * batch_size]},
-    )  # fmt: skip
+    )
     costs = []
     for _ in range(epochs):
         c = np.array([train(i) for i in range(n_batches)])
@@ -167,8 +179,15 @@ def test_the_ca_lowers_its_cost_and_contracts_more_at_a_higher_level(sample):
         ca, costs = train_ca(train_set_x, level)
         assert costs[-1] < 0.9 * costs[0]
         # A cA on the same weights, its penalty averaged over all 500 digits.
-        whole = cA(np.random.RandomState(0), n_visible=784, n_hidden=50, n_batchsize=500,
-                   W=ca.W, bhid=ca.b, bvis=ca.b_prime)  # fmt: skip
+        whole = cA(
+            np.random.RandomState(0),
+            n_visible=784,
+            n_hidden=50,
+            n_batchsize=500,
+            W=ca.W,
+            bhid=ca.b,
+            bvis=ca.b_prime,
+        )
         whole.get_cost_updates(level, 0.01)
         norms.append(float(pytensor.function([whole.x], whole.L_jacob)(data)))
     assert norms[1] < 0.5 * norms[0]

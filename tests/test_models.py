@@ -4,11 +4,10 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 import pytest
-from gradcheck import assert_gradients_match
+from helpers.gradcheck import assert_gradients_match
 
 import dae
 from dae import SdA, dA
-from dae.data import load_sample_arrays
 
 
 def compiled_dtypes(fn):
@@ -103,10 +102,13 @@ def test_sda_layers_share_the_very_same_weights():
     for layer, da in zip(sda.sigmoid_layers, sda.dA_layers, strict=True):
         assert da.W is layer.W and da.b is layer.b
     assert sda.params == [
-        sda.sigmoid_layers[0].W, sda.sigmoid_layers[0].b,
-        sda.sigmoid_layers[1].W, sda.sigmoid_layers[1].b,
-        sda.logLayer.W, sda.logLayer.b,
-    ]  # fmt: skip
+        sda.sigmoid_layers[0].W,
+        sda.sigmoid_layers[0].b,
+        sda.sigmoid_layers[1].W,
+        sda.sigmoid_layers[1].b,
+        sda.logLayer.W,
+        sda.logLayer.b,
+    ]
 
 
 def test_a_pretraining_step_changes_what_the_mlp_computes(sample):
@@ -124,8 +126,13 @@ def test_a_pretraining_step_changes_what_the_mlp_computes(sample):
 
 def test_pretraining_function_keeps_the_tutorial_calling_form(sample):
     (train_x, _), _, _ = sample
-    sda = SdA(np.random.RandomState(8), n_ins=784, hidden_layers_sizes=[20], n_outs=10,
-              corruption_levels=[0.25])  # fmt: skip
+    sda = SdA(
+        np.random.RandomState(8),
+        n_ins=784,
+        hidden_layers_sizes=[20],
+        n_outs=10,
+        corruption_levels=[0.25],
+    )
     (fn,) = sda.pretraining_functions(train_x, batch_size=5)
     W = sda.sigmoid_layers[0].W
     start = W.get_value()
@@ -151,8 +158,13 @@ def test_pretraining_lowers_the_reconstruction_cost_on_real_digits(sample):
 
 
 def test_finetuning_lowers_the_validation_error(sample):
-    sda = SdA(np.random.RandomState(10), n_ins=784, hidden_layers_sizes=[100], n_outs=10,
-              corruption_levels=[0.2])  # fmt: skip
+    sda = SdA(
+        np.random.RandomState(10),
+        n_ins=784,
+        hidden_layers_sizes=[100],
+        n_outs=10,
+        corruption_levels=[0.2],
+    )
     train_fn, valid_score, test_score = sda.build_finetune_functions(sample, 20, 0.5)
     before = np.mean(valid_score())
     for _ in range(3):
@@ -175,8 +187,8 @@ def test_compiled_graphs_are_float32_throughout(sample):
         assert floats == {"float32"}, fn
 
 
-def test_sample_split_is_what_the_models_expect():
-    (x, y), _, _ = load_sample_arrays()
+def test_sample_split_is_what_the_models_expect(sample_arrays):
+    (x, y), _, _ = sample_arrays
     assert x.shape == (3000, 784) and x.dtype == np.float32 and y.dtype == np.int32
 
 
@@ -189,8 +201,12 @@ def test_cached_pretraining_is_the_tutorial_pretraining_computed_once(sample):
     x = pytensor.shared(train_x.get_value()[:400])
     results = []
     for cached in (False, True):
-        sda = SdA(np.random.RandomState(5), n_ins=784, hidden_layers_sizes=[40, 30, 20],
-                  corruption_levels=[0.1, 0.2, 0.3])  # fmt: skip
+        sda = SdA(
+            np.random.RandomState(5),
+            n_ins=784,
+            hidden_layers_sizes=[40, 30, 20],
+            corruption_levels=[0.1, 0.2, 0.3],
+        )
         fns = (sda.cached_pretraining_functions if cached else sda.pretraining_functions)(x, 20)
         costs = pretrain(fns, 20, 2, sda.corruption_levels, 0.1, log=lambda line: None)
         results.append((costs, [p.get_value() for p in sda.params]))

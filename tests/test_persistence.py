@@ -163,8 +163,12 @@ def test_the_file_is_an_npz_with_a_json_header(path):
         np.testing.assert_array_equal(f["W2"], sda.sigmoid_layers[1].W.get_value())
     assert header["format"] == "dae-model" and header["version"] == dae.__version__
     assert header["class"] == "SdA"
-    assert header["config"] == {"n_ins": 6, "hidden_layers_sizes": [4, 3], "n_outs": 2,
-                                "corruption_levels": [0.1, 0.2]}  # fmt: skip
+    assert header["config"] == {
+        "n_ins": 6,
+        "hidden_layers_sizes": [4, 3],
+        "n_outs": 2,
+        "corruption_levels": [0.1, 0.2],
+    }
     assert header["params"]["W1"] == {"shape": [6, 4], "dtype": "float32"}
     assert header["rng"] == sda.theano_rng.get_value().bit_generator.state
     LogisticRegression(pt.matrix(), 6, 3).save(path)
@@ -186,8 +190,9 @@ def test_load_builds_on_the_given_input(path):
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_hidden_layers_keep_their_activation(activation, path):
-    layer = HiddenLayer(np.random.RandomState(0), pt.matrix(), 3, 2,
-                        activation=ACTIVATIONS[activation])  # fmt: skip
+    layer = HiddenLayer(
+        np.random.RandomState(0), pt.matrix(), 3, 2, activation=ACTIVATIONS[activation]
+    )
     layer.save(path)
     assert HiddenLayer.load(path).activation is ACTIVATIONS[activation]
     assert pickle.loads(pickle.dumps(layer)).activation is ACTIVATIONS[activation]
@@ -209,9 +214,14 @@ def test_an_unpickled_sda_shares_its_weights_and_trains():
     sda = pickle.loads(pickle.dumps(new_model("SdA")))
     for layer, da in zip(sda.sigmoid_layers, sda.dA_layers, strict=True):
         assert da.W is layer.W and da.b is layer.b and da.theano_rng is sda.theano_rng
-    assert sda.params == [sda.sigmoid_layers[0].W, sda.sigmoid_layers[0].b,
-                          sda.sigmoid_layers[1].W, sda.sigmoid_layers[1].b,
-                          sda.logLayer.W, sda.logLayer.b]  # fmt: skip
+    assert sda.params == [
+        sda.sigmoid_layers[0].W,
+        sda.sigmoid_layers[0].b,
+        sda.sigmoid_layers[1].W,
+        sda.sigmoid_layers[1].b,
+        sda.logLayer.W,
+        sda.logLayer.b,
+    ]
     rng = np.random.RandomState(3)
     x = pytensor.shared(rng.rand(20, 6).astype("float32"))
     y = pytensor.shared(rng.randint(0, 2, 20).astype("int32"))

@@ -1,36 +1,40 @@
 """Stopping and resuming the training scripts: killed, interrupted, diverged, rerun."""
 
 import json
-import os
 import random
 import signal
-import subprocess
-import sys
 import time
 
 import numpy as np
 import pytest
+from helpers.scripts import run_script, start_script
 from PIL import Image
-from script_runner import ROOT, SCRIPTS, run_script
 
 # A small SdA on the embedded sample (no MNIST needed): 4 + 4 pretraining epochs,
 # 6 fine-tuning epochs with dropout and momentum, so velocities and generator
 # states must be restored too.
-SDA = ["--data", "sample", "--hidden", 200, 200, "--corruption", 0.1, 0.2,
-       "--pretraining-epochs", 4, "--training-epochs", 6, "--momentum", 0.5, "--quiet"]  # fmt: skip
-
-
-def start(script, *args):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        [sys.executable, str(SCRIPTS / script), *map(str, args)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+SDA = [
+    "--data",
+    "sample",
+    "--hidden",
+    200,
+    200,
+    "--corruption",
+    0.1,
+    0.2,
+    "--pretraining-epochs",
+    4,
+    "--training-epochs",
+    6,
+    "--momentum",
+    0.5,
+    "--quiet",
+]
 
 
 def interrupt(script, args, out, after_epochs):
     """Start ``script``, press Ctrl-C once ``after_epochs`` epochs are logged; its stderr."""
-    process = start(script, *args, "--output", out)
+    process = start_script(script, *args, "--output", out)
     log = out / "metrics.jsonl"
     while not (log.exists() and len(log.read_text().splitlines()) >= after_epochs):
         assert process.poll() is None, process.communicate()[1]
@@ -59,6 +63,7 @@ def assert_same_run(a, b):
         assert ma["finetuning"][key] == mb["finetuning"][key]
 
 
+@pytest.mark.slow
 def test_killed_at_random_points_then_resumed_ends_bit_identical(tmp_path):
     reference = tmp_path / "reference"
     result = run_script("train_sda.py", *SDA, "--output", reference)
@@ -78,7 +83,7 @@ def test_killed_at_random_points_then_resumed_ends_bit_identical(tmp_path):
     log = out / "metrics.jsonl"
     kills = []
     for target in [0, *targets]:
-        process = start("train_sda.py", *SDA, "--output", out, "--resume")
+        process = start_script("train_sda.py", *SDA, "--output", out, "--resume")
         deadline = time.monotonic() + 300
         while (log.exists() and len(log.read_text().splitlines())) < target:
             assert process.poll() is None, process.communicate()[1]
@@ -97,6 +102,7 @@ def test_killed_at_random_points_then_resumed_ends_bit_identical(tmp_path):
     assert_same_run(reference, out)
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_and_exits_cleanly_then_resume_ends_identical(tmp_path):
     reference, out = tmp_path / "reference", tmp_path / "interrupted"
     assert run_script("train_sda.py", *SDA, "--output", reference).returncode == 0
@@ -112,6 +118,7 @@ def test_ctrl_c_saves_and_exits_cleanly_then_resume_ends_identical(tmp_path):
     assert_same_run(reference, out)
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_bit_identical_runs(tmp_path):
     for name in ("a", "b"):
         assert run_script("train_sda.py", *SDA, "--output", tmp_path / name).returncode == 0
@@ -120,6 +127,7 @@ def test_the_same_seed_gives_bit_identical_runs(tmp_path):
     assert records(tmp_path / "c") != records(tmp_path / "a"), other.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "script, args",
     [
@@ -137,6 +145,7 @@ def test_other_scripts_resume_where_they_stopped(tmp_path, script, args):
     assert records(out) == records(tmp_path / "reference")
 
 
+@pytest.mark.slow
 def test_resume_under_other_settings_is_refused(tmp_path):
     out = tmp_path / "run"
     interrupt("train_sda.py", SDA, out, after_epochs=1)
@@ -148,16 +157,30 @@ def test_resume_under_other_settings_is_refused(tmp_path):
 def test_divergence_stops_with_the_phase_and_epoch(tmp_path):
     # A linear autoencoder at a far too large learning rate blows up at once.
     result = run_script(
-        "train_da.py", "--data", "sample", "--output", tmp_path / "da", "--quiet",
-        "--activation", "linear", "--loss", "squared_error", "--corruption", 0,
-        "--learning-rate", 10, "--hidden", 20,
-    )  # fmt: skip
+        "train_da.py",
+        "--data",
+        "sample",
+        "--output",
+        tmp_path / "da",
+        "--quiet",
+        "--activation",
+        "linear",
+        "--loss",
+        "squared_error",
+        "--corruption",
+        0,
+        "--learning-rate",
+        10,
+        "--hidden",
+        20,
+    )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "error: corruption 0%, epoch 1, minibatch" in result.stderr
     assert "the cost is" in result.stderr and "dA1_W" in result.stderr
 
 
+@pytest.mark.slow
 def test_plot_metrics_draws_the_learning_curves(tmp_path):
     out = tmp_path / "run"
     assert run_script("train_sda.py", *SDA, "--output", out).returncode == 0

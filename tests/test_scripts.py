@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 import pytest
+from helpers.scripts import run_script
 from PIL import Image
-from script_runner import run_script
 
 import dae.data.mnist
 
@@ -13,10 +13,24 @@ import dae.data.mnist
 def test_train_sda_end_to_end_on_a_slice_of_mnist(mnist_dir, tmp_path):
     out = tmp_path / "run"
     result = run_script(
-        "train_sda.py", "--data", mnist_dir, "--output", out, "--limit", 1000,
-        "--hidden", 40, 30, "--corruption", 0.1, 0.2, "--pretraining-epochs", 2,
-        "--training-epochs", 3,
-    )  # fmt: skip
+        "train_sda.py",
+        "--data",
+        mnist_dir,
+        "--output",
+        out,
+        "--limit",
+        1000,
+        "--hidden",
+        40,
+        30,
+        "--corruption",
+        0.1,
+        0.2,
+        "--pretraining-epochs",
+        2,
+        "--training-epochs",
+        3,
+    )
     assert result.returncode == 0, result.stderr
     assert "pretraining layer 2, epoch 2" in result.stdout
     assert "fine-tuning epoch 3" in result.stdout
@@ -67,9 +81,18 @@ def test_train_sda_refuses_a_batch_larger_than_the_data(tmp_path):
 def test_train_da_writes_both_filter_images(mnist_dir, tmp_path):
     out = tmp_path / "da"
     result = run_script(
-        "train_da.py", "--data", mnist_dir, "--output", out, "--limit", 500,
-        "--hidden", 25, "--epochs", 2,
-    )  # fmt: skip
+        "train_da.py",
+        "--data",
+        mnist_dir,
+        "--output",
+        out,
+        "--limit",
+        500,
+        "--hidden",
+        25,
+        "--epochs",
+        2,
+    )
     assert result.returncode == 0, result.stderr
     images = [np.asarray(Image.open(out / f"filters_corruption_{c}.png")) for c in (0, 30)]
     assert all(img.shape == (289, 289) for img in images)
@@ -89,10 +112,29 @@ def test_train_sda_refuses_a_gpu_it_cannot_have(tmp_path):
 def test_train_da_exposes_the_family(mnist_dir, tmp_path):
     out = tmp_path / "da"
     result = run_script(
-        "train_da.py", "--data", mnist_dir, "--output", out, "--limit", 500, "--hidden", 25,
-        "--epochs", 2, "--corruption", 0.2, "--noise", "salt_and_pepper",
-        "--activation", "relu", "--loss", "squared_error", "--untied", "--weight-decay", 0.001,
-    )  # fmt: skip
+        "train_da.py",
+        "--data",
+        mnist_dir,
+        "--output",
+        out,
+        "--limit",
+        500,
+        "--hidden",
+        25,
+        "--epochs",
+        2,
+        "--corruption",
+        0.2,
+        "--noise",
+        "salt_and_pepper",
+        "--activation",
+        "relu",
+        "--loss",
+        "squared_error",
+        "--untied",
+        "--weight-decay",
+        0.001,
+    )
     assert result.returncode == 0, result.stderr
     assert (out / "filters_corruption_20.png").exists()
     assert not (out / "filters_corruption_0.png").exists()
@@ -116,9 +158,18 @@ def test_train_da_refuses_bad_options(tmp_path, args, message):
 def test_train_vae_writes_its_pictures_and_elbo(mnist_dir, tmp_path):
     out = tmp_path / "vae"
     result = run_script(
-        "train_vae.py", "--data", mnist_dir, "--output", out, "--limit", 1000,
-        "--hidden", 50, "--epochs", 3,
-    )  # fmt: skip
+        "train_vae.py",
+        "--data",
+        mnist_dir,
+        "--output",
+        out,
+        "--limit",
+        1000,
+        "--hidden",
+        50,
+        "--epochs",
+        3,
+    )
     assert result.returncode == 0, result.stderr
     history = json.loads((out / "metrics.json").read_text())["history"]
     assert history[-1]["negative_elbo"] < history[0]["negative_elbo"]
@@ -131,12 +182,22 @@ def test_train_vae_writes_its_pictures_and_elbo(mnist_dir, tmp_path):
         assert img.size == (20 * 29 - 1, 20 * 29 - 1)
 
 
+@pytest.mark.slow
 def test_compare_autoencoders_writes_one_row_per_variant(mnist_dir, tmp_path):
     out = tmp_path / "compare"
     result = run_script(
-        "compare_autoencoders.py", "--data", mnist_dir, "--output", out, "--limit", 600,
-        "--hidden", 30, "--epochs", 2,
-    )  # fmt: skip
+        "compare_autoencoders.py",
+        "--data",
+        mnist_dir,
+        "--output",
+        out,
+        "--limit",
+        600,
+        "--hidden",
+        30,
+        "--epochs",
+        2,
+    )
     assert result.returncode == 0, result.stderr
     rows = {r["variant"]: r for r in json.loads((out / "comparison.json").read_text())["rows"]}
     assert len(rows) == 8 and len(list(out.glob("filters_*.png"))) == 8
@@ -151,9 +212,23 @@ def test_compare_autoencoders_writes_one_row_per_variant(mnist_dir, tmp_path):
 def test_few_labels_compares_both_starts_on_each_budget(mnist_dir, tmp_path):
     out = tmp_path / "fl"
     result = run_script(
-        "few_labels.py", "--data", mnist_dir, "--output", out, "--limit", 1000,
-        "--labels", 100, 500, "--hidden", 40, "--pretraining-epochs", 1, "--steps", 200,
-    )  # fmt: skip
+        "few_labels.py",
+        "--data",
+        mnist_dir,
+        "--output",
+        out,
+        "--limit",
+        1000,
+        "--labels",
+        100,
+        500,
+        "--hidden",
+        40,
+        "--pretraining-epochs",
+        1,
+        "--steps",
+        200,
+    )
     assert result.returncode == 0, result.stderr
     rows = json.loads((out / "few_labels.json").read_text())["rows"]
     assert [r["labels"] for r in rows] == [100, 500]

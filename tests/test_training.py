@@ -39,9 +39,16 @@ def run(errors, n_train_batches=10, n_epochs=100, **kwargs):
     def valid_score():
         return [next(scores)]
 
-    result = early_stopping(train_fn, valid_score, lambda: [0.5 * param.get_value()],
-                            n_train_batches, n_epochs, params=[param], log=lambda s: None,
-                            **kwargs)  # fmt: skip
+    result = early_stopping(
+        train_fn,
+        valid_score,
+        lambda: [0.5 * param.get_value()],
+        n_train_batches,
+        n_epochs,
+        params=[param],
+        log=lambda s: None,
+        **kwargs,
+    )
     return result, steps, param
 
 

@@ -2,17 +2,9 @@
 
 import numpy as np
 import pytensor
-import pytest
-from gradcheck import assert_gradients_match
+from helpers.gradcheck import assert_gradients_match
 
-from dae.data import load_sample_arrays
 from dae.models.vae import VAE, latent_grid
-
-
-@pytest.fixture(scope="module")
-def digits():
-    (x, _), _, _ = load_sample_arrays()
-    return x[:1000]
 
 
 def test_kl_term_is_the_closed_form_of_the_encoder_gaussian(digits):

@@ -6,16 +6,13 @@ import pickle
 import numpy as np
 import pytest
 
-from dae.data import load_sample_arrays
-
 
 @pytest.fixture(scope="session")
-def mnist_pkl(tmp_path_factory):
+def mnist_pkl(tmp_path_factory, sample_arrays):
     """Path of a ``mnist.pkl.gz`` laid out as the tutorials' file: a gzipped pickle of
     ``(train_set, valid_set, test_set)``, each ``(x float32 (n, 784), y int64 (n,))``."""
     sets = tuple(
-        (np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64))
-        for x, y in load_sample_arrays()
+        (np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64)) for x, y in sample_arrays
     )
     path = tmp_path_factory.mktemp("data") / "mnist.pkl.gz"
     # Light compression: the file is written once per run, and read back whole.

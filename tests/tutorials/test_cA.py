@@ -9,10 +9,9 @@ from PIL import Image
 
 import dae.theano as theano
 import dae.theano.tensor as T
-from dae.data import load_sample_arrays
 
 
-def test_cost_terms_match_numpy():
+def test_cost_terms_match_numpy(sample_arrays):
     n_batchsize, n_hidden, contraction_level = 4, 6, 0.1
     x = T.matrix("x")
     ca = cA.cA(np.random.RandomState(123), input=x, n_hidden=n_hidden, n_batchsize=n_batchsize)
@@ -22,7 +21,7 @@ def test_cost_terms_match_numpy():
     J = ca.get_jacobian(hidden, ca.W)
     J0 = theano.gradient.jacobian(hidden[0], x)
     terms = theano.function([x], [ca.L_rec, ca.L_jacob, cost, J, J0])
-    xb = load_sample_arrays()[0][0][:n_batchsize]
+    xb = sample_arrays[0][0][:n_batchsize]
     L_rec, L_jacob, got_cost, J, J0 = terms(xb)
 
     W, b, b_prime = (p.get_value().astype(np.float64) for p in ca.params)

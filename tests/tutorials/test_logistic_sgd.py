@@ -14,15 +14,15 @@ from logistic_sgd import load_data, predict, sgd_optimization_mnist
 import dae
 import dae.theano as theano
 import dae.theano.tensor as T
-from dae.data import load_sample_arrays
 
 HERE = Path(__file__).resolve().parent
 
 
-def test_load_data_gives_cast_labels_that_dae_accepts(mnist_pkl):
+def test_load_data_gives_cast_labels_that_dae_accepts(mnist_pkl, sample_arrays):
     (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = load_data(mnist_pkl)
-    sample = load_sample_arrays()
-    for (x, y), (x0, y0) in zip([(train_x, train_y), (valid_x, valid_y), (test_x, test_y)], sample):
+    for (x, y), (x0, y0) in zip(
+        [(train_x, train_y), (valid_x, valid_y), (test_x, test_y)], sample_arrays
+    ):
         assert x.dtype == "float32"
         np.testing.assert_array_equal(x.get_value(), x0)
         # The labels are not a shared variable but a symbolic cast of a float one.
@@ -47,10 +47,10 @@ def test_load_data_gives_cast_labels_that_dae_accepts(mnist_pkl):
     nll, err = score(1)
     # Zero weights: every class has probability 1/10 and argmax picks class 0.
     assert np.isclose(nll, np.log(10), rtol=1e-5)
-    assert np.isclose(err, np.mean(sample[0][1][500:1000] != 0))
+    assert np.isclose(err, np.mean(sample_arrays[0][1][500:1000] != 0))
 
 
-def test_sgd_optimization_mnist_learns_and_pickles_the_best_model(mnist_pkl, capsys):
+def test_sgd_optimization_mnist_learns_and_pickles_the_best_model(mnist_pkl, sample_arrays, capsys):
     sgd_optimization_mnist(n_epochs=5, dataset=mnist_pkl, batch_size=100)
     out = capsys.readouterr().out
 
@@ -68,7 +68,7 @@ def test_sgd_optimization_mnist_learns_and_pickles_the_best_model(mnist_pkl, cap
     with open("best_model.pkl", "rb") as f:
         classifier = pickle.load(f)
     predict_model = theano.function(inputs=[classifier.input], outputs=classifier.y_pred)
-    test_x, test_y = load_sample_arrays()[2]
+    test_x, test_y = sample_arrays[2]
     y_pred = predict_model(test_x)
     assert np.isclose(100.0 * np.mean(y_pred != test_y), test_score, atol=1e-4)
     # ... and its graph is still tied to its own weights.

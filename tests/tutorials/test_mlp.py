@@ -10,7 +10,6 @@ from logistic_sgd import load_data
 from mlp import MLP, HiddenLayer
 
 import dae
-from dae.data import load_sample_arrays
 
 
 def test_hidden_layer_widens_sigmoid_weights():
@@ -21,7 +20,7 @@ def test_hidden_layer_widens_sigmoid_weights():
     assert np.abs(tanh_layer.W.get_value()).max() <= np.sqrt(6.0 / (784 + 50))
 
 
-def test_hand_written_grad_updates_match_numpy(mnist_pkl):
+def test_hand_written_grad_updates_match_numpy(mnist_pkl, sample_arrays):
     (train_set_x, train_set_y), _, _ = load_data(mnist_pkl)
     batch_size, learning_rate, L1_reg, L2_reg = 20, 0.01, 0.001, 0.0001
     index, x, y = T.lscalar(), T.matrix("x"), T.ivector("y")
@@ -48,7 +47,7 @@ def test_hand_written_grad_updates_match_numpy(mnist_pkl):
     W2.set_value(np.random.RandomState(5).normal(0, 0.1, W2.get_value().shape).astype("float32"))
 
     # The MLP's cost and gradients written out in numpy, in float64.
-    train_x, train_y = load_sample_arrays()[0]
+    train_x, train_y = sample_arrays[0]
     xb, yb = train_x[40:60].astype(np.float64), train_y[40:60]
     W1, b1, W2, b2 = (p.get_value().astype(np.float64) for p in classifier.params)
     h = np.tanh(xb @ W1 + b1)
