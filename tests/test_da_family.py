@@ -7,6 +7,7 @@ from helpers.gradcheck import assert_gradients_match
 
 import dae
 from dae import dA
+from dae.activations import elu, relu, tanh
 
 
 def corrupt(noise, level, x):
@@ -33,16 +34,22 @@ def test_noises_corrupt_with_the_requested_statistics():
 
 OPTIONS = [
     {},
-    {"loss": "squared_error", "activation": "linear"},
-    {"activation": "tanh", "loss": "squared_error", "tied": False},
-    {"activation": "relu", "weight_decay": 0.1},
-    {"activation": "elu", "contraction_level": 0.3, "tied": False, "weight_decay": 0.05},
+    {"loss": "squared_error", "activation": None},
+    {"activation": tanh, "loss": "squared_error", "tied": False},
+    {"activation": relu, "weight_decay": 0.1},
+    {"activation": elu, "contraction_level": 0.3, "tied": False, "weight_decay": 0.05},
     {"sparsity_target": 0.1, "sparsity_weight": 2.0},
     {"contraction_level": 0.5},
 ]
 
 
-@pytest.mark.parametrize("options", OPTIONS, ids=[str(o) for o in OPTIONS])
+def option_id(options):
+    """The options as text, each activation by its name."""
+    named = {k: dae.activations.name_of(v) if k == "activation" else v for k, v in options.items()}
+    return str(named)
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=[option_id(o) for o in OPTIONS])
 def test_every_cost_term_has_the_gradient_of_finite_differences(options):
     with pytensor.config.change_flags(floatX="float64"):
         rng = np.random.RandomState(1)
@@ -57,7 +64,7 @@ def test_every_cost_term_has_the_gradient_of_finite_differences(options):
 def test_jacobian_norm_is_that_of_the_encoder():
     with pytensor.config.change_flags(floatX="float64"):
         rng = np.random.RandomState(2)
-        da = dA(rng, n_visible=5, n_hidden=3, activation="tanh")
+        da = dA(rng, n_visible=5, n_hidden=3, activation=tanh)
         x = rng.rand(1, 5)
         y = da.get_hidden_values(da.x)
         norm = pytensor.function([da.x], da.jacobian_norm(y))(x)
@@ -122,7 +129,7 @@ def test_bad_options_are_refused():
             rng,
             n_visible=4,
             n_hidden=2,
-            activation="relu",
+            activation=relu,
             sparsity_target=0.1,
             sparsity_weight=1.0,
         )
@@ -152,7 +159,7 @@ def test_the_linear_autoencoder_learns_the_pca_subspace(digits):
         np.random.RandomState(0),
         n_visible=784,
         n_hidden=k,
-        activation="linear",
+        activation=None,
         loss="squared_error",
     )
     before = largest_principal_angle(da.W.get_value(), Vt[:k].T)

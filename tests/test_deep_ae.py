@@ -5,8 +5,8 @@ import pytensor
 import pytest
 from helpers.gradcheck import assert_gradients_match
 
-from dae import SdA
-from dae.models.deep_ae import DeepAutoencoder
+from dae import DeepAutoencoder, SdA
+from dae.activations import elu
 from dae.training import pretrain
 
 
@@ -15,7 +15,12 @@ def test_deep_autoencoder_gradient_matches_finite_differences(tied):
     with pytensor.config.change_flags(floatX="float64"):
         rng = np.random.RandomState(1)
         ae = DeepAutoencoder(
-            rng, layer_sizes=[5, 4, 2], tied=tied, activation="elu", weight_decay=0.01
+            rng,
+            n_visible=5,
+            hidden_layers_sizes=[4, 2],
+            tied=tied,
+            activation=elu,
+            weight_decay=0.01,
         )
         x = rng.rand(3, 5)
         cost = ae.get_cost()
@@ -42,7 +47,7 @@ def test_from_sda_shares_the_encoder_and_starts_better_than_random(digits):
     ae = DeepAutoencoder.from_sda(sda)
     assert ae.encoder[0].W is sda.sigmoid_layers[0].W and ae.encoder[1].b is sda.sigmoid_layers[1].b
     assert ae.decoder[-1].b is sda.dA_layers[0].b_prime
-    random = DeepAutoencoder(np.random.RandomState(2), layer_sizes=[784, 100, 30])
+    random = DeepAutoencoder(np.random.RandomState(2), n_visible=784, hidden_layers_sizes=[100, 30])
     cost = {
         name: pytensor.function([m.x], m.get_cost())(digits)
         for name, m in [("pretrained", ae), ("random", random)]
@@ -57,5 +62,5 @@ def test_from_sda_shares_the_encoder_and_starts_better_than_random(digits):
 
 
 def test_bad_layer_sizes_are_refused():
-    with pytest.raises(ValueError, match="two or more positive sizes"):
-        DeepAutoencoder(np.random.RandomState(0), layer_sizes=[784])
+    with pytest.raises(ValueError, match="at least one layer"):
+        DeepAutoencoder(np.random.RandomState(0), n_visible=784, hidden_layers_sizes=[])

@@ -580,13 +580,6 @@ def test_corrupted_checkpoints_are_refused(content):
     refused(content, "checkpoint.npz", resume)
 
 
-@pytest.mark.xfail(
-    raises=(KeyError, AttributeError, TypeError),
-    strict=True,
-    reason="Monitor._restore reads header['config'] outside its checks: a checkpoint "
-    "without a config, or with one that is not an object, raises KeyError, "
-    "AttributeError or TypeError instead of DataError",
-)
 @pytest.mark.parametrize(
     "config",
     [None, [], "seed", 3, ["seed"]],

@@ -202,7 +202,7 @@ def test_bad_arguments_are_refused():
         MLP(np.random.RandomState(0), pt.matrix("x"), n_in=4, n_hidden=0, n_out=2)
 
 
-@pytest.mark.parametrize("activation", [pt.tanh, dae.models.mlp.relu])
+@pytest.mark.parametrize("activation", [pt.tanh, dae.activations.relu])
 def test_a_loaded_mlp_keeps_its_activation_and_shares_its_layers(activation, tmp_path):
     # Save, load and pickle round trips of every model are in test_persistence.py.
     path = tmp_path / "mlp.npz"

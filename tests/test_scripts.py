@@ -143,9 +143,15 @@ def test_train_da_exposes_the_family(mnist_dir, tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--corruption", "1.5"], "--corruption 1.5: must be in [0, 1) for masking noise"),
-        (["--noise", "gaussian", "--corruption", "-1"], "needs a sigma of 0 or more"),
-        (["--sparsity-weight", "3"], "--sparsity-weight needs a --sparsity-target"),
+        (["--corruption", "1.5"], "--corruption must be in [0, 1), got 1.5"),
+        (
+            ["--noise", "gaussian", "--corruption", "-1"],
+            "Gaussian noise needs sigma >= 0, got -1.0",
+        ),
+        (
+            ["--sparsity-weight", "3"],
+            "--sparsity-weight needs a --sparsity-target in (0, 1), got None",
+        ),
     ],
 )
 def test_train_da_refuses_bad_options(tmp_path, args, message):

@@ -111,7 +111,7 @@ def test_every_factory_returns_a_compiled_function(sample):
         vae.decode_function(),
         vae.encode_function(),
     ]
-    deep = DeepAutoencoder(np.random.RandomState(0), layer_sizes=[784, 20, 5])
+    deep = DeepAutoencoder(np.random.RandomState(0), n_visible=784, hidden_layers_sizes=[20, 5])
     functions.append(deep.training_function(x, 20, 0.1))
     assert all(isinstance(fn, CompiledFunction) for fn in functions)
 

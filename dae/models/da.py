@@ -134,7 +134,9 @@ class dA(Model):
         check_choice("loss", loss, LOSSES)
         activations.name_of(activation)  # one of the named ones, or an error saying so
         if sparsity_weight and not (sparsity_target is not None and 0 < sparsity_target < 1):
-            raise ValueError(f"sparsity_target must be in (0, 1), got {sparsity_target}")
+            raise ValueError(
+                f"sparsity_weight needs a sparsity_target in (0, 1), got {sparsity_target}"
+            )
         if sparsity_weight and activation is not sigmoid:
             raise ValueError("the sparsity penalty needs sigmoid codes (activation=sigmoid)")
         check_nonnegative(

@@ -81,17 +81,15 @@ def read(path, config, variables):
     stored = load_arrays(path)
     try:
         header = json.loads(str(stored.pop("header")))
-        state, generators = header["state"], header["generators"]
+        state, generators, saved = header["state"], header["generators"], header["config"]
         ok = header["format"] == FORMAT and isinstance(state["phases"], dict)
     except (ValueError, KeyError, TypeError) as e:
         raise DataError(f"{path}: not a readable checkpoint ({type(e).__name__}: {e})") from e
-    if not ok:
+    if not ok or not isinstance(saved, dict):
         raise DataError(f"{path}: not a dae checkpoint")
-    if header["config"] != config:
+    if saved != config:
         changed = sorted(
-            key
-            for key in set(config) | set(header["config"])
-            if config.get(key) != header["config"].get(key)
+            key for key in set(config) | set(saved) if config.get(key) != saved.get(key)
         )
         raise DataError(
             f"{path} was saved under other settings ({', '.join(changed)}): resume with "
