@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 from helpers.idx import idx_bytes
-from helpers.scripts import import_script, run_script
+from helpers.scripts import command_line, import_script, run_script
 
 import dae.cli
 from dae.data import DataError, mnist
@@ -89,7 +89,7 @@ def test_mnist_is_not_downloaded_beside_other_files(fashion_dir, tmp_path, no_do
 def test_a_mistyped_data_path_is_an_error(tmp_path):
     typo = tmp_path / "no" / "such" / "folder"
     out = tmp_path / "run"
-    result = run_script("train_sda.py", "--data", typo, "--output", out, "--limit", 100)
+    result = run_script("train_sda.py", data=typo, output=out, limit=100)
     assert result.returncode == 1
     assert f"error: {typo}: no such file or folder" in result.stderr
     assert "Traceback" not in result.stderr
@@ -102,7 +102,7 @@ def test_a_typed_empty_folder_is_an_error_not_a_download(tmp_path, no_download):
     empty = tmp_path / "empty"
     empty.mkdir()
     train_sda = import_script("train_sda")
-    args = ["--data", str(empty), "--output", str(tmp_path / "run"), "--limit", "100"]
+    args = command_line(data=empty, output=tmp_path / "run", limit=100)
     with pytest.raises(DataError, match="holds no data") as error:
         train_sda.main(args)
     assert str(empty) in str(error.value)
@@ -115,24 +115,8 @@ def test_the_default_path_falls_back_to_the_sample_loudly(tmp_path, monkeypatch,
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(mnist, "MIRRORS", (UNREACHABLE,))
     train_sda = import_script("train_sda")
-    train_sda.main(
-        [
-            "--output",
-            "run",
-            "--limit",
-            "500",
-            "--hidden",
-            "20",
-            "--corruption",
-            "0.1",
-            "--pretraining-epochs",
-            "1",
-            "--training-epochs",
-            "1",
-            "--batch-size",
-            "50",
-        ]
-    )
+    schedule = dict(pretraining_epochs=1, training_epochs=1, batch_size=50)
+    train_sda.main(command_line(output="run", limit=500, hidden=20, corruption=0.1, **schedule))
     err = capsys.readouterr().err
     assert "FULL MNIST IS NOT AVAILABLE" in err and "NOT comparable" in err
     assert str(dae.cli.DEFAULT_DATA) in err

@@ -13,28 +13,21 @@ from PIL import Image
 # A small SdA on the embedded sample (no MNIST needed): 4 + 4 pretraining epochs,
 # 6 fine-tuning epochs with dropout and momentum, so velocities and generator
 # states must be restored too.
-SDA = [
-    "--data",
-    "sample",
-    "--hidden",
-    200,
-    200,
-    "--corruption",
-    0.1,
-    0.2,
-    "--pretraining-epochs",
-    4,
-    "--training-epochs",
-    6,
-    "--momentum",
-    0.5,
-    "--quiet",
-]
+SDA = dict(
+    data="sample",
+    hidden=[200, 200],
+    corruption=[0.1, 0.2],
+    pretraining_epochs=4,
+    training_epochs=6,
+    momentum=0.5,
+    quiet=True,
+)
 
 
-def interrupt(script, args, out, after_epochs):
-    """Start ``script``, press Ctrl-C once ``after_epochs`` epochs are logged; its stderr."""
-    process = start_script(script, *args, "--output", out)
+def interrupt(script, options, out, after_epochs):
+    """Start ``script`` with ``options``, press Ctrl-C once ``after_epochs`` epochs are
+    logged; its stderr."""
+    process = start_script(script, **options, output=out)
     log = out / "metrics.jsonl"
     while not (log.exists() and len(log.read_text().splitlines()) >= after_epochs):
         assert process.poll() is None, process.communicate()[1]
@@ -66,7 +59,7 @@ def assert_same_run(a, b):
 @pytest.mark.slow
 def test_killed_at_random_points_then_resumed_ends_bit_identical(tmp_path):
     reference = tmp_path / "reference"
-    result = run_script("train_sda.py", *SDA, "--output", reference)
+    result = run_script("train_sda.py", **SDA, output=reference)
     assert result.returncode == 0, result.stderr
     n_epochs = len(records(reference))
     assert n_epochs == 4 + 4 + 6
@@ -83,7 +76,7 @@ def test_killed_at_random_points_then_resumed_ends_bit_identical(tmp_path):
     log = out / "metrics.jsonl"
     kills = []
     for target in [0, *targets]:
-        process = start_script("train_sda.py", *SDA, "--output", out, "--resume")
+        process = start_script("train_sda.py", **SDA, output=out, resume=True)
         deadline = time.monotonic() + 300
         while (log.exists() and len(log.read_text().splitlines())) < target:
             assert process.poll() is None, process.communicate()[1]
@@ -96,7 +89,7 @@ def test_killed_at_random_points_then_resumed_ends_bit_identical(tmp_path):
         kills.append((target, done, process.returncode))
     assert sum(done > 0 and code == -signal.SIGKILL for _, done, code in kills) >= 3, kills
 
-    result = run_script("train_sda.py", *SDA, "--output", out, "--resume")
+    result = run_script("train_sda.py", **SDA, output=out, resume=True)
     assert result.returncode == 0, (seed, kills, result.stderr)
     assert "resuming from" in result.stdout
     assert_same_run(reference, out)
@@ -105,15 +98,15 @@ def test_killed_at_random_points_then_resumed_ends_bit_identical(tmp_path):
 @pytest.mark.slow
 def test_ctrl_c_saves_and_exits_cleanly_then_resume_ends_identical(tmp_path):
     reference, out = tmp_path / "reference", tmp_path / "interrupted"
-    assert run_script("train_sda.py", *SDA, "--output", reference).returncode == 0
+    assert run_script("train_sda.py", **SDA, output=reference).returncode == 0
     stderr = interrupt("train_sda.py", SDA, out, after_epochs=6)
     assert "Traceback" not in stderr
     assert "saved in" in stderr and "--resume" in stderr
     assert (out / "checkpoint.npz").exists() and not (out / "params.npz").exists()
 
-    again = run_script("train_sda.py", *SDA, "--output", out)
+    again = run_script("train_sda.py", **SDA, output=out)
     assert again.returncode != 0 and "--resume" in again.stderr  # nothing overwritten
-    resumed = run_script("train_sda.py", *SDA, "--output", out, "--resume")
+    resumed = run_script("train_sda.py", **SDA, output=out, resume=True)
     assert resumed.returncode == 0, resumed.stderr
     assert_same_run(reference, out)
 
@@ -121,26 +114,26 @@ def test_ctrl_c_saves_and_exits_cleanly_then_resume_ends_identical(tmp_path):
 @pytest.mark.slow
 def test_the_same_seed_gives_bit_identical_runs(tmp_path):
     for name in ("a", "b"):
-        assert run_script("train_sda.py", *SDA, "--output", tmp_path / name).returncode == 0
+        assert run_script("train_sda.py", **SDA, output=tmp_path / name).returncode == 0
     assert_same_run(tmp_path / "a", tmp_path / "b")
-    other = run_script("train_sda.py", *SDA, "--output", tmp_path / "c", "--seed", 1)
+    other = run_script("train_sda.py", **SDA, output=tmp_path / "c", seed=1)
     assert records(tmp_path / "c") != records(tmp_path / "a"), other.stderr
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "script, args",
+    "script, options",
     [
-        ("train_da.py", ["--hidden", 100, "--epochs", 6]),
-        ("train_vae.py", ["--hidden", 100, "--epochs", 6]),
+        ("train_da.py", dict(hidden=100, epochs=6)),
+        ("train_vae.py", dict(hidden=100, epochs=6)),
     ],
 )
-def test_other_scripts_resume_where_they_stopped(tmp_path, script, args):
-    common = ["--data", "sample", "--quiet", *args]
-    assert run_script(script, *common, "--output", tmp_path / "reference").returncode == 0
+def test_other_scripts_resume_where_they_stopped(tmp_path, script, options):
+    common = dict(data="sample", quiet=True, **options)
+    assert run_script(script, **common, output=tmp_path / "reference").returncode == 0
     out = tmp_path / "interrupted"
     interrupt(script, common, out, after_epochs=3)
-    resumed = run_script(script, *common, "--output", out, "--resume")
+    resumed = run_script(script, **common, output=out, resume=True)
     assert resumed.returncode == 0, resumed.stderr
     assert records(out) == records(tmp_path / "reference")
 
@@ -149,31 +142,15 @@ def test_other_scripts_resume_where_they_stopped(tmp_path, script, args):
 def test_resume_under_other_settings_is_refused(tmp_path):
     out = tmp_path / "run"
     interrupt("train_sda.py", SDA, out, after_epochs=1)
-    result = run_script("train_sda.py", *SDA, "--output", out, "--resume", "--finetune-lr", 0.5)
+    result = run_script("train_sda.py", **SDA, output=out, resume=True, finetune_lr=0.5)
     assert result.returncode == 1
     assert "other settings (finetune_lr)" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_divergence_stops_with_the_phase_and_epoch(tmp_path):
     # A linear autoencoder at a far too large learning rate blows up at once.
-    result = run_script(
-        "train_da.py",
-        "--data",
-        "sample",
-        "--output",
-        tmp_path / "da",
-        "--quiet",
-        "--activation",
-        "linear",
-        "--loss",
-        "squared_error",
-        "--corruption",
-        0,
-        "--learning-rate",
-        10,
-        "--hidden",
-        20,
-    )
+    da = dict(activation="linear", loss="squared_error", corruption=0, learning_rate=10, hidden=20)
+    result = run_script("train_da.py", data="sample", output=tmp_path / "da", quiet=True, **da)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "error: corruption 0%, epoch 1, minibatch" in result.stderr
@@ -183,7 +160,7 @@ def test_divergence_stops_with_the_phase_and_epoch(tmp_path):
 @pytest.mark.slow
 def test_plot_metrics_draws_the_learning_curves(tmp_path):
     out = tmp_path / "run"
-    assert run_script("train_sda.py", *SDA, "--output", out).returncode == 0
+    assert run_script("train_sda.py", **SDA, output=out).returncode == 0
     result = run_script("plot_metrics.py", out)
     assert result.returncode == 0, result.stderr
     with Image.open(out / "learning_curves.png") as image:

@@ -12,25 +12,8 @@ import dae.data.mnist
 
 def test_train_sda_end_to_end_on_a_slice_of_mnist(mnist_dir, tmp_path):
     out = tmp_path / "run"
-    result = run_script(
-        "train_sda.py",
-        "--data",
-        mnist_dir,
-        "--output",
-        out,
-        "--limit",
-        1000,
-        "--hidden",
-        40,
-        30,
-        "--corruption",
-        0.1,
-        0.2,
-        "--pretraining-epochs",
-        2,
-        "--training-epochs",
-        3,
-    )
+    sda = dict(hidden=[40, 30], corruption=[0.1, 0.2], pretraining_epochs=2, training_epochs=3)
+    result = run_script("train_sda.py", data=mnist_dir, output=out, limit=1000, **sda)
     assert result.returncode == 0, result.stderr
     assert "pretraining layer 2, epoch 2" in result.stdout
     assert "fine-tuning epoch 3" in result.stdout
@@ -53,7 +36,7 @@ def test_a_damaged_data_file_is_an_error_not_a_fallback(tmp_path):
     data.mkdir()
     for name in dae.data.mnist.MD5:
         (data / name).write_bytes(b"\x00\x00\x08\x03 this is not an IDX file")
-    result = run_script("train_sda.py", "--data", data, "--output", tmp_path / "run")
+    result = run_script("train_sda.py", data=data, output=tmp_path / "run")
     assert result.returncode == 1
     assert "error:" in result.stderr and "idx" in result.stderr
     assert "Traceback" not in result.stderr
@@ -62,17 +45,17 @@ def test_a_damaged_data_file_is_an_error_not_a_fallback(tmp_path):
 
 
 def test_train_sda_refuses_bad_arguments():
-    result = run_script("train_sda.py", "--corruption", "1.5", "0.1", "0.1")
+    result = run_script("train_sda.py", corruption=[1.5, 0.1, 0.1])
     assert result.returncode == 2 and "must be in [0, 1)" in result.stderr
-    result = run_script("train_sda.py", "--hidden", "100", "100", "--corruption", "0.1")
+    result = run_script("train_sda.py", hidden=[100, 100], corruption=0.1)
     assert result.returncode == 2 and "1 levels for 2 layers" in result.stderr
-    result = run_script("train_sda.py", "--hidden", "0")
+    result = run_script("train_sda.py", hidden=0)
     assert result.returncode == 2 and "positive integer" in result.stderr
 
 
 def test_train_sda_refuses_a_batch_larger_than_the_data(tmp_path):
     out = tmp_path / "run"
-    result = run_script("train_sda.py", "--data", "sample", "--batch-size", 4000, "--output", out)
+    result = run_script("train_sda.py", data="sample", batch_size=4000, output=out)
     assert result.returncode == 1
     assert "--batch-size 4000 is larger than the training set" in result.stderr
     assert not out.exists()
@@ -80,19 +63,7 @@ def test_train_sda_refuses_a_batch_larger_than_the_data(tmp_path):
 
 def test_train_da_writes_both_filter_images(mnist_dir, tmp_path):
     out = tmp_path / "da"
-    result = run_script(
-        "train_da.py",
-        "--data",
-        mnist_dir,
-        "--output",
-        out,
-        "--limit",
-        500,
-        "--hidden",
-        25,
-        "--epochs",
-        2,
-    )
+    result = run_script("train_da.py", data=mnist_dir, output=out, limit=500, hidden=25, epochs=2)
     assert result.returncode == 0, result.stderr
     images = [np.asarray(Image.open(out / f"filters_corruption_{c}.png")) for c in (0, 30)]
     assert all(img.shape == (289, 289) for img in images)
@@ -103,7 +74,7 @@ def test_train_sda_refuses_a_gpu_it_cannot_have(tmp_path):
     jax = pytest.importorskip("jax")
     if any(d.platform == "gpu" for d in jax.devices()):
         pytest.skip("this machine has a GPU")
-    result = run_script("train_sda.py", "--device", "gpu", "--output", tmp_path / "run")
+    result = run_script("train_sda.py", device="gpu", output=tmp_path / "run")
     assert result.returncode == 1
     assert 'error: device "gpu": JAX finds no GPU' in result.stderr
     assert not (tmp_path / "run").exists()
@@ -111,51 +82,27 @@ def test_train_sda_refuses_a_gpu_it_cannot_have(tmp_path):
 
 def test_train_da_exposes_the_family(mnist_dir, tmp_path):
     out = tmp_path / "da"
-    result = run_script(
-        "train_da.py",
-        "--data",
-        mnist_dir,
-        "--output",
-        out,
-        "--limit",
-        500,
-        "--hidden",
-        25,
-        "--epochs",
-        2,
-        "--corruption",
-        0.2,
-        "--noise",
-        "salt_and_pepper",
-        "--activation",
-        "relu",
-        "--loss",
-        "squared_error",
-        "--untied",
-        "--weight-decay",
-        0.001,
-    )
+    small = dict(data=mnist_dir, output=out, limit=500, hidden=25, epochs=2)
+    family = dict(corruption=0.2, noise="salt_and_pepper", activation="relu", loss="squared_error")
+    result = run_script("train_da.py", **small, **family, untied=True, weight_decay=0.001)
     assert result.returncode == 0, result.stderr
     assert (out / "filters_corruption_20.png").exists()
     assert not (out / "filters_corruption_0.png").exists()
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    "options, message",
     [
-        (["--corruption", "1.5"], "--corruption must be in [0, 1), got 1.5"),
+        (dict(corruption=1.5), "--corruption must be in [0, 1), got 1.5"),
+        (dict(noise="gaussian", corruption=-1), "Gaussian noise needs sigma >= 0, got -1.0"),
         (
-            ["--noise", "gaussian", "--corruption", "-1"],
-            "Gaussian noise needs sigma >= 0, got -1.0",
-        ),
-        (
-            ["--sparsity-weight", "3"],
+            dict(sparsity_weight=3),
             "--sparsity-weight needs a --sparsity-target in (0, 1), got None",
         ),
     ],
 )
-def test_train_da_refuses_bad_options(tmp_path, args, message):
-    result = run_script("train_da.py", "--output", tmp_path / "da", *args)
+def test_train_da_refuses_bad_options(tmp_path, options, message):
+    result = run_script("train_da.py", output=tmp_path / "da", **options)
     assert result.returncode == 2
     assert message in result.stderr
     assert not (tmp_path / "da").exists()
@@ -163,19 +110,7 @@ def test_train_da_refuses_bad_options(tmp_path, args, message):
 
 def test_train_vae_writes_its_pictures_and_elbo(mnist_dir, tmp_path):
     out = tmp_path / "vae"
-    result = run_script(
-        "train_vae.py",
-        "--data",
-        mnist_dir,
-        "--output",
-        out,
-        "--limit",
-        1000,
-        "--hidden",
-        50,
-        "--epochs",
-        3,
-    )
+    result = run_script("train_vae.py", data=mnist_dir, output=out, limit=1000, hidden=50, epochs=3)
     assert result.returncode == 0, result.stderr
     history = json.loads((out / "metrics.json").read_text())["history"]
     assert history[-1]["negative_elbo"] < history[0]["negative_elbo"]
@@ -192,17 +127,7 @@ def test_train_vae_writes_its_pictures_and_elbo(mnist_dir, tmp_path):
 def test_compare_autoencoders_writes_one_row_per_variant(mnist_dir, tmp_path):
     out = tmp_path / "compare"
     result = run_script(
-        "compare_autoencoders.py",
-        "--data",
-        mnist_dir,
-        "--output",
-        out,
-        "--limit",
-        600,
-        "--hidden",
-        30,
-        "--epochs",
-        2,
+        "compare_autoencoders.py", data=mnist_dir, output=out, limit=600, hidden=30, epochs=2
     )
     assert result.returncode == 0, result.stderr
     rows = {r["variant"]: r for r in json.loads((out / "comparison.json").read_text())["rows"]}
@@ -217,24 +142,8 @@ def test_compare_autoencoders_writes_one_row_per_variant(mnist_dir, tmp_path):
 
 def test_few_labels_compares_both_starts_on_each_budget(mnist_dir, tmp_path):
     out = tmp_path / "fl"
-    result = run_script(
-        "few_labels.py",
-        "--data",
-        mnist_dir,
-        "--output",
-        out,
-        "--limit",
-        1000,
-        "--labels",
-        100,
-        500,
-        "--hidden",
-        40,
-        "--pretraining-epochs",
-        1,
-        "--steps",
-        200,
-    )
+    settings = dict(labels=[100, 500], hidden=40, pretraining_epochs=1, steps=200)
+    result = run_script("few_labels.py", data=mnist_dir, output=out, limit=1000, **settings)
     assert result.returncode == 0, result.stderr
     rows = json.loads((out / "few_labels.json").read_text())["rows"]
     assert [r["labels"] for r in rows] == [100, 500]
@@ -243,5 +152,5 @@ def test_few_labels_compares_both_starts_on_each_budget(mnist_dir, tmp_path):
 
 
 def test_few_labels_refuses_a_budget_it_cannot_balance(tmp_path):
-    result = run_script("few_labels.py", "--labels", "105", "--output", tmp_path / "fl")
+    result = run_script("few_labels.py", labels=105, output=tmp_path / "fl")
     assert result.returncode == 2 and "multiples of 10" in result.stderr
