@@ -5,6 +5,7 @@ import pytensor
 import pytensor.tensor as pt
 import pytest
 from helpers.gradcheck import assert_gradients_match
+from helpers.models import assert_sda_shares_its_weights
 
 import dae
 from dae import SdA, dA
@@ -99,16 +100,7 @@ def test_logistic_regression_likelihood_and_errors():
 
 def test_sda_layers_share_the_very_same_weights():
     sda = SdA(np.random.RandomState(6), n_ins=8, hidden_layers_sizes=[5, 4], n_outs=3)
-    for layer, da in zip(sda.sigmoid_layers, sda.dA_layers, strict=True):
-        assert da.W is layer.W and da.b is layer.b
-    assert sda.params == [
-        sda.sigmoid_layers[0].W,
-        sda.sigmoid_layers[0].b,
-        sda.sigmoid_layers[1].W,
-        sda.sigmoid_layers[1].b,
-        sda.logLayer.W,
-        sda.logLayer.b,
-    ]
+    assert_sda_shares_its_weights(sda)
 
 
 def test_a_pretraining_step_changes_what_the_mlp_computes(sample):

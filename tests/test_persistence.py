@@ -8,6 +8,7 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 import pytest
+from helpers.models import assert_sda_shares_its_weights
 
 import dae
 import dae.models
@@ -212,16 +213,7 @@ def test_what_cannot_be_saved_is_refused_by_name(path):
 
 def test_an_unpickled_sda_shares_its_weights_and_trains():
     sda = pickle.loads(pickle.dumps(new_model("SdA")))
-    for layer, da in zip(sda.sigmoid_layers, sda.dA_layers, strict=True):
-        assert da.W is layer.W and da.b is layer.b and da.theano_rng is sda.theano_rng
-    assert sda.params == [
-        sda.sigmoid_layers[0].W,
-        sda.sigmoid_layers[0].b,
-        sda.sigmoid_layers[1].W,
-        sda.sigmoid_layers[1].b,
-        sda.logLayer.W,
-        sda.logLayer.b,
-    ]
+    assert_sda_shares_its_weights(sda)
     rng = np.random.RandomState(3)
     x = pytensor.shared(rng.rand(20, 6).astype("float32"))
     y = pytensor.shared(rng.randint(0, 2, 20).astype("int32"))
