@@ -3,7 +3,8 @@
 A dictionary maps each shared variable to the expression of its next value and is
 passed as ``updates=`` to ``pytensor.function``. Rules compose: :func:`sgd` makes
 the steps, :func:`apply_momentum` modifies any dictionary of steps, and
-:func:`momentum` is the two together. Learning rates and momenta may be Python
+:func:`momentum` is the two together; :func:`norm_constraint` bounds the weights an
+update leaves. Learning rates and momenta may be Python
 numbers, symbolic scalars (function inputs) or shared variables, so a schedule can
 change them without recompiling.
 """
@@ -163,6 +164,52 @@ def momentum(loss_or_grads, params, learning_rate, momentum=0.9):
     """
     updates = sgd(loss_or_grads, params, learning_rate)
     return apply_momentum(updates, params, momentum)
+
+
+def norm_constraint(tensor_var, max_norm, norm_axes=None, epsilon=1e-7):
+    r"""``tensor_var`` with each unit's incoming weights scaled to a norm of at most
+    ``max_norm``: the max-norm constraint of Srivastava et al. (2014).
+
+    For a weight matrix :math:`W` of shape (n_in, n_out), column :math:`w_j` holds
+    the weights into unit :math:`j`, and
+
+    .. math:: w_j \leftarrow w_j \, \frac{\min(\lVert w_j \rVert, c)}{\lVert w_j \rVert + \epsilon}.
+
+    Applied to the update of a weight matrix, it projects every step back into
+    the ball of radius :math:`c`, which lets dropout nets use large learning rates
+    without their weights growing without bound.
+
+    Parameters
+    ----------
+    tensor_var : symbolic tensor
+        Weights, or the expression of their next value in an update dictionary.
+    max_norm : float or symbolic scalar
+        The largest norm :math:`c` a unit's incoming weights may have.
+    norm_axes : tuple of int, optional
+        The axes summed over for each norm; all but the last by default, which
+        for a matrix is the columns.
+    epsilon : float
+        Keeps the division finite for weights that are all zero.
+
+    Returns
+    -------
+    Symbolic tensor of the shape of ``tensor_var``.
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor, pytensor.tensor as pt
+    >>> from dae.updates import norm_constraint
+    >>> W = pytensor.shared(np.array([[3.0, 0.3], [4.0, 0.4]], dtype="float32"))
+    >>> np.round(norm_constraint(W, 1.0).eval(), 4)  # norms 5 and 0.5 become 1 and 0.5
+    array([[0.6, 0.3],
+           [0.8, 0.4]], dtype=float32)
+    """
+    if norm_axes is None:
+        norm_axes = tuple(range(tensor_var.ndim - 1))
+    dtype = tensor_var.dtype
+    norms = pt.sqrt(pt.sum(pt.sqr(tensor_var), axis=norm_axes, keepdims=True))
+    target = pt.clip(norms, 0, pt.cast(max_norm, dtype))
+    return tensor_var * (target / (pt.cast(epsilon, dtype) + norms))
 
 
 def rng_updates(*outputs):

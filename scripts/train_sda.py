@@ -108,7 +108,7 @@ def add_model_options(parser):
 
 
 def add_learning_options(parser):
-    """Learning rates, momentum and dropout."""
+    """Learning rates, momentum, dropout and the max-norm constraint."""
     parser.add_argument(
         "--pretrain-lr",
         type=positive_float,
@@ -142,6 +142,13 @@ def add_learning_options(parser):
         help="dropout in fine-tuning: drop rates of the input and of each hidden layer, "
         "or 0 for none, the tutorial's fine-tuning (default: 0.1 for the input, 0.2 for "
         "each hidden layer)",
+    )
+    parser.add_argument(
+        "--max-norm",
+        type=positive_float,
+        default=None,
+        help="fine-tuning: after every step, scale each unit's incoming weights to a norm "
+        "of at most this (the max-norm constraint of dropout nets) (default: none)",
     )
 
 
@@ -246,10 +253,16 @@ class Finetuning(NamedTuple):
 
 
 def compile_finetuning(args, sda, datasets):
-    """The functions of fine-tuning at --finetune-lr, with --momentum and --dropout."""
+    """The functions of fine-tuning at --finetune-lr, with --momentum, --dropout and
+    --max-norm."""
     learning_rate = pytensor.shared(np.float32(args.finetune_lr), name="finetune_lr")
     functions = sda.build_finetune_functions(
-        datasets, args.batch_size, learning_rate, momentum=args.momentum, dropout=args.dropout
+        datasets,
+        args.batch_size,
+        learning_rate,
+        momentum=args.momentum,
+        dropout=args.dropout,
+        max_norm=args.max_norm,
     )
     return Finetuning(*functions, learning_rate)
 

@@ -252,3 +252,32 @@ def test_dropout_finetuning_learns(sample):
         for i in range(150):
             train_fn(i)
     assert before > 0.7 and np.mean(valid_score()) < 0.2
+
+
+def column_norms(W):
+    return np.sqrt((W.get_value() ** 2).sum(axis=0))
+
+
+def test_max_norm_bounds_every_units_incoming_weights(sample):
+    """With a bound below the initial norms every column ends within it, most on
+    it; with one far above them, the steps are those of plain fine-tuning."""
+    bounded, free, plain = (
+        SdA(np.random.RandomState(5), n_ins=784, hidden_layers_sizes=[30, 20]) for _ in range(3)
+    )
+    steps = [
+        bounded.build_finetune_functions(sample, 20, 0.5, max_norm=0.5)[0],
+        free.build_finetune_functions(sample, 20, 0.5, max_norm=1e6)[0],
+        plain.build_finetune_functions(sample, 20, 0.5)[0],
+    ]
+    assert min(column_norms(bounded.sigmoid_layers[0].W)) > 0.5
+    for step in steps:
+        for i in range(20):
+            step(i)
+    for W in bounded.get_params(regularizable=True):  # the output layer's too
+        assert column_norms(W).max() <= 0.5 * (1 + 1e-5)
+    for layer in bounded.sigmoid_layers:  # they started above the bound
+        assert np.median(column_norms(layer.W)) > 0.49
+    for p, q in zip(free.params, plain.params, strict=True):
+        np.testing.assert_allclose(p.get_value(), q.get_value(), atol=1e-5)
+    with pytest.raises(ValueError, match="max_norm must be positive"):
+        plain.build_finetune_functions(sample, 20, 0.5, max_norm=0)

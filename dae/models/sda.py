@@ -28,7 +28,7 @@ from dae.models.logistic import LogisticRegression
 from dae.models.mlp import HiddenLayer
 from dae.random import dropout as apply_dropout
 from dae.random import shared_generator
-from dae.updates import apply_momentum, sgd
+from dae.updates import apply_momentum, norm_constraint, sgd
 
 
 class SdA(Model):
@@ -235,7 +235,7 @@ class SdA(Model):
         return top.negative_log_likelihood(self.y), OrderedDict([(self.theano_rng, rng)])
 
     def build_finetune_functions(
-        self, datasets, batch_size, learning_rate, momentum=0.0, dropout=None
+        self, datasets, batch_size, learning_rate, momentum=0.0, dropout=None, max_norm=None
     ):
         """Compile the fine-tuning step and the validation and test scores.
 
@@ -254,6 +254,10 @@ class SdA(Model):
         dropout : sequence of float, optional
             None (the tutorial's fine-tuning), or the drop rates of the input and
             of each hidden layer (:meth:`dropout_finetune_cost`).
+        max_norm : float, optional
+            After each step, scale every unit's incoming weights, in each layer, to
+            a norm of at most ``max_norm`` (:func:`dae.updates.norm_constraint`);
+            None, the tutorial's fine-tuning, by default.
 
         Returns
         -------
@@ -283,6 +287,11 @@ class SdA(Model):
         updates = sgd(cost, self.params, learning_rate)
         if not (isinstance(momentum, (int, float)) and momentum == 0):
             updates = apply_momentum(updates, self.params, momentum)
+        if max_norm is not None:
+            if not max_norm > 0:
+                raise ValueError(f"max_norm must be positive, got {max_norm}")
+            for W in self.get_params(regularizable=True):
+                updates[W] = norm_constraint(updates[W], max_norm)
         updates.update(rng_update)
         train_fn = function(
             [index],
