@@ -255,6 +255,7 @@ def run_on_ray(output, todo, total, address, cpus_per_trial, max_failures, asha,
                 max_t=epochs,
                 grace_period=min(2, epochs),
                 reduction_factor=3,
+                stop_last_trials=False,  # a trial at its last epoch ends by itself, whole
             )
         tuner = tune.Tuner(
             tune.with_resources(run_trial, {"cpu": cpus_per_trial}),
