@@ -36,6 +36,8 @@ setup(
         ],
         "docs": ["sphinx>=7", "numpydoc>=1.6"],
         "plot": ["matplotlib>=3.7"],
+        # scripts/sweep.py: trials on Ray Tune; summary.png.
+        "sweep": ["ray[tune]>=2.40", "matplotlib>=3.7"],
         "gpu": ["jax[cuda12]>=0.4.30"],
         "bench": ["torch==2.13.0"],
     },

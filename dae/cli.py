@@ -7,6 +7,7 @@ from pathlib import Path
 from dae.checks import check_batch_size
 from dae.data import DataError, DownloadError, load_sample, shared_dataset
 from dae.data.mnist import UNRECOGNISED, load_dataset
+from dae.files import lock_folder
 from dae.training import DivergenceError, Interrupted, Monitor
 
 # Where MNIST is read from, and downloaded into, when --data is not given. A folder
@@ -144,7 +145,12 @@ def start_monitor(args, variables=None, functions=(), dataset=None):
     Its config is the parsed arguments that decide the results (not where the
     data or the output live, nor ``--resume``, ``--quiet`` or ``--device``) and the
     name of the data set, so a resumed run continues the same computation.
+    ``--output`` is locked first (:func:`dae.files.lock_folder`): a second process
+    writing there is refused with a DataError before it reads or writes anything.
+    The lock is ``monitor.lock``, held while the monitor lives and released when the
+    process ends.
     """
+    lock = lock_folder(args.output)
     config = settings(args)
     for key in ("data", "output", "resume", "quiet", "device"):
         config.pop(key, None)
@@ -158,6 +164,7 @@ def start_monitor(args, variables=None, functions=(), dataset=None):
         resume=args.resume,
         progress=False if args.quiet else None,
     )
+    monitor.lock = lock
     if monitor.resumed:
         done = ", ".join(
             f"{name} epoch {loop['epoch']}"

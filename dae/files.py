@@ -1,5 +1,6 @@
 """Writing results: every file appears whole or not at all."""
 
+import fcntl
 import io
 import json
 import os
@@ -72,3 +73,54 @@ def save_table(path, header, rows):
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     write_atomic(path, ("\n".join(lines) + "\n").encode())
     return "\n".join(lines)
+
+
+#: The lock file :func:`lock_folder` holds in a folder.
+LOCK = ".lock"
+
+
+def lock_folder(folder):
+    """Make ``folder`` this process's to write in, or raise DataError.
+
+    Takes an exclusive, non-blocking ``flock`` on ``folder/.lock`` (creating the
+    folder). The lock lasts as long as the returned file is open: it is released
+    when the file is closed, when it is collected, and when the process ends,
+    even by SIGKILL, so a crash never leaves a folder locked. A second process
+    asking for the same folder is refused at once; the lock is on the file, so it
+    also holds between processes of one machine writing to a shared file system
+    that supports ``flock`` (local disks, NFS v4).
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The output folder of a run.
+
+    Returns
+    -------
+    file
+        The open lock file; keep it (or use it in a ``with`` block) while writing.
+
+    Raises
+    ------
+    DataError
+        Another process holds the lock.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> with lock_folder(folder):
+    ...     pass  # write the run's files here
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = open(folder / LOCK, "a")  # held open by the caller: the lock lives with it
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise DataError(
+            f"{folder} is in use: another process is writing there. Wait for it to end, "
+            "or choose another output folder"
+        ) from None
+    return lock

@@ -46,6 +46,10 @@ class Monitor:
         existing checkpoint is an error rather than something to overwrite.
     progress : bool, optional
         Show progress bars; None shows them when stderr is a terminal.
+    on_epoch : callable, optional
+        Called with each epoch's metrics record once its checkpoint is written,
+        e.g. to report it to a scheduler that may stop the run there; the
+        attribute of the same name can be set later.
 
     Notes
     -----
@@ -68,7 +72,14 @@ class Monitor:
     """
 
     def __init__(
-        self, folder=None, variables=None, functions=(), config=None, resume=False, progress=None
+        self,
+        folder=None,
+        variables=None,
+        functions=(),
+        config=None,
+        resume=False,
+        progress=None,
+        on_epoch=None,
     ):
         self.folder = None if folder is None else Path(folder)
         self.variables = dict(variables or {})
@@ -80,6 +91,7 @@ class Monitor:
                     known.add(id(var))
         self.config = json.loads(json.dumps(config or {}))
         self.progress = progress
+        self.on_epoch = on_epoch
         self.state = {"phases": {}, "metrics": [], "seconds": 0.0}
         self.arrays = {}  # extra arrays to checkpoint, e.g. the best parameters so far
         self.resumed = False
@@ -147,6 +159,8 @@ class Monitor:
         if self.folder is not None:
             lines = "".join(json.dumps(r) + "\n" for r in self.state["metrics"])
             write_atomic(self.folder / METRICS, lines.encode())
+        if self.on_epoch is not None:
+            self.on_epoch(record)
 
     def save(self, where="checkpoint"):
         """Write the checkpoint now, refusing to replace it with non-finite values."""

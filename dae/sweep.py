@@ -1,0 +1,575 @@
+"""Sweeps: many ``train_sda.py`` trainings, one per setting and seed, on Ray Tune.
+
+A sweep is a *plan*, the settings (each a value for every varied option of
+``train_sda.py``), the seeds and the options every trial gets, and one *trial* per
+setting and seed. A trial is :func:`dae.experiments.train_sda`, the code of
+``train_sda.py``, run in a Ray worker in its own folder,
+``trials/<setting>/seed-<k>``, with ``--resume``: a trial whose worker dies is
+retried and goes on from its last checkpoint, and a sweep run again with
+``--resume`` skips the trials that have finished. The results are one row per
+trial (``results.csv``) and, per setting, the mean, the standard deviation and the
+95% confidence interval of the errors over the seeds (``summary.md``,
+``summary.png``), ranked by validation error.
+
+Ray is imported only to run trials, so the plan and the statistics work without it.
+
+Examples
+--------
+>>> plan = make_plan(grid_settings([parse_grid("finetune-lr=0.5,1.0")]), seeds=2,
+...                  options=["--hidden", "20"])
+>>> [(t["setting"], t["seed"]) for t in plan_trials(plan, "runs/sweep")]
+[('finetune-lr=0.5', 1), ('finetune-lr=0.5', 2), ('finetune-lr=1.0', 1), ('finetune-lr=1.0', 2)]
+>>> plan_trials(plan, "runs/sweep")[0]["argv"][:6]
+['--hidden', '20', '--finetune-lr', '0.5', '--seed', '1']
+>>> n, mean, sd, half = mean_and_interval([0.10, 0.12, 0.11])
+>>> n, round(mean, 4), round(sd, 4), round(half, 4)  # 95% interval: mean ± half
+(3, 0.11, 0.01, 0.0248)
+"""
+
+import contextlib
+import csv
+import io
+import itertools
+import json
+import math
+import os
+import re
+import socket
+import time
+from pathlib import Path
+
+import numpy as np
+
+from dae.checks import DataError
+from dae.experiments import parse_args, train_sda
+from dae.files import lock_folder, save_metrics, write_atomic
+
+PLAN = "plan.json"
+RESULTS = "results.csv"
+SUMMARY = "summary.md"
+PLOT = "summary.png"
+#: A trial's host, process and attempts, in its folder.
+TRIAL = "trial.json"
+#: In a trial's folder: the trial was stopped early by the scheduler (ASHA).
+STOPPED = "stopped-early.json"
+#: Set by the sweep for each trial, so not to be given after ``--``.
+RESERVED = ("output", "seed", "resume", "quiet")
+#: Every variable that sets a BLAS or OpenMP thread pool: Ray sets only the last.
+THREAD_VARIABLES = ("MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+# ---------------------------------------------------------------- the plan
+def parse_grid(text):
+    """``"OPTION=V1,V2,..."`` as ``(option, [V1, V2, ...])``; each value is the
+    option's words, separated by spaces (``"corruption=0.1 0.2,0.2 0.3"``)."""
+    option, equals, values = text.partition("=")
+    option = option.strip().removeprefix("--")
+    values = [" ".join(value.split()) for value in values.split(",")]
+    if not equals or not option or not all(values):
+        raise ValueError(f"--grid {text}: expected OPTION=VALUE,VALUE,...")
+    return option, values
+
+
+def grid_settings(grids):
+    """Every combination of the ``(option, values)`` of ``grids``, the first varying
+    slowest, as dicts ``{option: value}``; ``[{}]``, one setting, without grids."""
+    options = [option for option, _ in grids]
+    if len(set(options)) < len(options):
+        raise ValueError("an option is given to --grid twice")
+    return [dict(zip(options, values)) for values in itertools.product(*(v for _, v in grids))]
+
+
+def random_settings(space, n, seed=0):
+    """``n`` settings drawn from ``space``, with NumPy's generator seeded by ``seed``.
+
+    ``space`` maps each option to ``{"uniform": [low, high]}``,
+    ``{"loguniform": [low, high]}``, ``{"randint": [low, high]}`` (high included) or
+    ``{"choice": [value, ...]}``. Numbers are kept to 3 significant digits, so a
+    trial trains with exactly the value its folder is named by.
+    """
+    rng = np.random.default_rng(seed)
+    draws = {
+        "uniform": lambda low, high: f"{rng.uniform(low, high):.3g}",
+        "loguniform": lambda low, high: (
+            f"{math.exp(rng.uniform(math.log(low), math.log(high))):.3g}"
+        ),
+        "randint": lambda low, high: str(int(rng.integers(low, high + 1))),
+        "choice": lambda *values: str(values[rng.integers(len(values))]),
+    }
+    settings = []
+    for _ in range(n):
+        setting = {}
+        for option, spec in space.items():
+            ((kind, arguments),) = spec.items()
+            if kind not in draws:
+                raise ValueError(f"{option}: {kind} is none of {', '.join(draws)}")
+            setting[option.removeprefix("--")] = " ".join(draws[kind](*arguments).split())
+        settings.append(setting)
+    return settings
+
+
+def make_plan(settings, seeds, options=()):
+    """The plan of a sweep: its ``settings``, the seeds 1 to ``seeds`` and the
+    ``options`` every trial gets; ValueError if ``options`` sets what the sweep sets."""
+    varied = {option for setting in settings for option in setting}
+    given = {word[2:].partition("=")[0] for word in options if word.startswith("--")}
+    clash = sorted(given & (varied | set(RESERVED)))
+    if clash:
+        raise ValueError(
+            f"options after -- set {', '.join('--' + o for o in clash)}, which the sweep "
+            "sets for each trial"
+        )
+    return {"settings": list(settings), "seeds": list(range(1, seeds + 1)), "options": [*options]}
+
+
+def setting_name(setting):
+    """A setting as a folder name: ``finetune-lr=0.5,corruption=0.1_0.2_0.3``."""
+    if not setting:
+        return "default"
+    name = ",".join(f"{option}={'_'.join(value.split())}" for option, value in setting.items())
+    return re.sub(r"[^\w.=,+-]", "_", name)
+
+
+def plan_trials(plan, output):
+    """The trials of ``plan`` in the sweep folder ``output``: dicts with the
+    setting's name and values, the seed, the trial's folder and its command line."""
+    trials = []
+    for setting in plan["settings"]:
+        words = [w for option, value in setting.items() for w in [f"--{option}", *value.split()]]
+        for seed in plan["seeds"]:
+            folder = Path(output).resolve() / "trials" / setting_name(setting) / f"seed-{seed}"
+            argv = [*plan["options"], *words, "--seed", str(seed), "--output", str(folder)]
+            trials.append(
+                {
+                    "setting": setting_name(setting),
+                    "values": setting,
+                    "seed": seed,
+                    "folder": str(folder),
+                    "argv": [*argv, "--resume", "--quiet"],
+                }
+            )
+    return trials
+
+
+def finished(trial):
+    """Whether ``trial`` has ended: it wrote its results, or was stopped early."""
+    folder = Path(trial["folder"])
+    return (folder / "metrics.json").exists() or (folder / STOPPED).exists()
+
+
+def start_plan(output, plan, resume):
+    """Write ``plan`` to ``output``, or, with ``resume``, check that it is the plan
+    there; DataError if a plan is there without ``resume``, or another one with it."""
+    path = Path(output) / PLAN
+    if path.exists():
+        saved = json.loads(path.read_text())
+        if not resume:
+            raise DataError(
+                f"{output} holds a sweep: add --resume to go on with it, or choose another "
+                "output folder"
+            )
+        if saved != plan:
+            changed = [key for key in plan if plan[key] != saved.get(key)]
+            raise DataError(
+                f"{path} is another plan ({', '.join(changed)} differ): resume with the "
+                "sweep's own settings, seeds and options, or choose another output folder"
+            )
+    else:
+        save_metrics(path, plan)
+
+
+# ---------------------------------------------------------------- running it
+def run_sweep(
+    output,
+    plan,
+    address=None,
+    resume=False,
+    cpus_per_trial=1,
+    max_failures=3,
+    asha=False,
+    log=None,
+):
+    """Run the trials of ``plan`` not yet finished, on Ray, and write the results.
+
+    Parameters
+    ----------
+    output : path-like
+        The sweep's folder, locked while it runs (:func:`dae.files.lock_folder`).
+    plan : dict
+        From :func:`make_plan`.
+    address : str, optional
+        A Ray cluster's ``HEAD:PORT``; None starts Ray on this machine, with one
+        trial per ``cpus_per_trial`` cores, and stops it at the end.
+    resume : bool
+        Go on with the sweep in ``output``, which must have the same plan.
+    cpus_per_trial : int
+        Cores per trial; its BLAS and OpenMP threads.
+    max_failures : int
+        How often a trial whose worker died is started again, from its checkpoint.
+    asha : bool
+        Stop trials early on their validation error (Ray Tune's ASHA).
+    log : callable, optional
+        Receives the progress lines; by default they are printed.
+
+    Returns
+    -------
+    list of dict
+        The rows of ``results.csv``.
+    """
+    output = Path(output).resolve()
+    log = log or say
+    with lock_folder(output):
+        start_plan(output, plan, resume)
+        trials = plan_trials(plan, output)
+        for trial in trials:
+            parse_args(trial["argv"])  # a mistyped option stops the sweep here, not in a worker
+        todo = [trial for trial in trials if not finished(trial)]
+        log(f"sweep: {len(trials)} trials, {len(trials) - len(todo)} finished before")
+        if todo:
+            run_on_ray(output, todo, len(trials), address, cpus_per_trial, max_failures, asha, log)
+        rows = [trial_row(trial) for trial in trials]
+        write_reports(output, rows)
+    return rows
+
+
+def run_on_ray(output, todo, total, address, cpus_per_trial, max_failures, asha, log):
+    """Run the trials ``todo`` with Ray Tune; mark those ASHA stopped."""
+    import ray
+    from ray import tune
+
+    threads = {variable: str(cpus_per_trial) for variable in THREAD_VARIABLES}
+    runtime_env = {"env_vars": threads}
+    if address is None:
+        ray.init(num_cpus=os.cpu_count(), runtime_env=runtime_env, include_dashboard=False)
+    else:
+        ray.init(address=address, runtime_env=runtime_env)
+    try:
+        warm_compile_cache(todo[0], cpus_per_trial)
+        scheduler = None
+        if asha:
+            epochs = max(parse_args(trial["argv"]).training_epochs for trial in todo)
+            scheduler = tune.schedulers.ASHAScheduler(
+                time_attr="epoch",
+                metric="validation_error",
+                mode="min",
+                max_t=epochs,
+                grace_period=min(2, epochs),
+                reduction_factor=3,
+                stop_last_trials=False,  # a trial at its last epoch ends by itself, whole
+            )
+        tuner = tune.Tuner(
+            tune.with_resources(run_trial, {"cpu": cpus_per_trial}),
+            param_space={"trial": tune.grid_search(todo), "cwd": os.getcwd()},
+            tune_config=tune.TuneConfig(
+                scheduler=scheduler,
+                reuse_actors=True,
+                trial_dirname_creator=lambda t: f"trial_{t.trial_id}",
+            ),
+            run_config=tune.RunConfig(
+                name="tune",
+                storage_path=str(output / "ray"),
+                failure_config=tune.FailureConfig(max_failures=max_failures),
+                callbacks=[tune_callback(Progress(total, total - len(todo), log))],
+                verbose=0,
+            ),
+        )
+        for result in tuner.fit():
+            trial = result.config["trial"]
+            if result.error is None and not finished(trial):  # stopped by ASHA
+                save_metrics(Path(trial["folder"]) / STOPPED, result.metrics or {})
+    finally:
+        ray.shutdown()
+
+
+def warm_compile_cache(trial, cpus_per_trial):
+    """Compile a tiny run of ``trial``'s options once on each node, before the trials.
+
+    PyTensor keeps compiled C code in a cache every process of a user shares,
+    behind one lock; trials that all start by compiling the same graphs would
+    queue on it. Warmed, they find the code compiled and only load it.
+    """
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    args = parse_args(trial["argv"])
+    tiny = [
+        *trial["argv"],
+        *("--limit", str(args.batch_size), "--training-epochs", "1"),
+        *("--pretraining-epochs", str(min(1, args.pretraining_epochs))),
+    ]
+    warm = ray.remote(num_cpus=cpus_per_trial)(warm_up)
+    nodes = [node["NodeID"] for node in ray.nodes() if node["Alive"]]
+    ray.get(
+        [
+            warm.options(
+                scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=True)
+            ).remote(tiny, os.getcwd())
+            for node in nodes
+        ]
+    )
+
+
+def warm_up(argv, cwd):
+    """Run ``train_sda`` on ``argv`` in a folder thrown away, its output discarded."""
+    import tempfile
+
+    os.chdir(cwd)
+    with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stderr(io.StringIO()):
+            train_sda([*argv, "--output", folder])
+
+
+def run_trial(config):
+    """One trial, in a Ray worker: ``train_sda`` on the trial's command line, in the
+    sweep's working folder, its output in ``output.log``; every fine-tuning epoch's
+    validation error goes to Tune, for ASHA."""
+    from ray import tune
+
+    trial = config["trial"]
+    folder = Path(trial["folder"])
+    folder.mkdir(parents=True, exist_ok=True)
+    before = read_json(folder / TRIAL) or {}
+    attempt = {"host": socket.gethostname(), "pid": os.getpid()}
+    save_metrics(folder / TRIAL, {**attempt, "attempts": before.get("attempts", 0) + 1})
+
+    def report(record):
+        if "validation_error" in record:
+            tune.report({"epoch": record["epoch"], "validation_error": record["validation_error"]})
+
+    # Relative paths (--data, the default data/mnist) are the sweep's, not Ray's.
+    os.chdir(config["cwd"])
+    with open(folder / "output.log", "a") as log, contextlib.redirect_stdout(log):
+        with contextlib.redirect_stderr(log):
+            train_sda(trial["argv"], on_epoch=report)
+
+
+class Progress:
+    """The progress line: trials done, running and left, and when the sweep should
+    end, at the rate trials have ended so far in this run."""
+
+    def __init__(self, total, done, log):
+        self.total, self.done, self.log = total, done, log
+        self.done_before = done
+        self.running = set()
+        self.start = time.monotonic()
+
+    def started(self, trial_id):
+        self.running.add(trial_id)
+        self.show()
+
+    def ended(self, trial_id):
+        self.running.discard(trial_id)
+        self.done += 1
+        self.show()
+
+    def show(self):
+        left = self.total - self.done - len(self.running)
+        line = f"sweep: {self.done}/{self.total} done, {len(self.running)} running, {left} left"
+        ended = self.done - self.done_before
+        if ended and self.done < self.total:
+            seconds = (time.monotonic() - self.start) / ended * (self.total - self.done)
+            end = time.strftime("%H:%M", time.localtime(time.time() + seconds))
+            wait = f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+            line += f"; ETA {end} (in {wait})"
+        self.log(line)
+
+
+def tune_callback(progress):
+    """``progress`` told of trials starting and ending, as a Ray Tune callback."""
+    from ray import tune
+
+    class ProgressCallback(tune.Callback):
+        def on_trial_start(self, iteration, trials, trial, **info):
+            progress.started(trial.trial_id)
+
+        def on_trial_complete(self, iteration, trials, trial, **info):
+            progress.ended(trial.trial_id)
+
+        def on_trial_error(self, iteration, trials, trial, **info):
+            progress.ended(trial.trial_id)  # called once its retries are spent
+
+    return ProgressCallback()
+
+
+def say(line):
+    """Print ``line`` at once: the default ``log`` of :func:`run_sweep`."""
+    print(line, flush=True)
+
+
+def read_json(path):
+    """The JSON in ``path``, or None if there is no such file."""
+    path = Path(path)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+# ---------------------------------------------------------------- results
+def trial_row(trial):
+    """A trial's row of ``results.csv``: its varied options, seed, best validation
+    error, the test error there, epochs, minutes and host, and its status."""
+    folder = Path(trial["folder"])
+    metrics, stopped = read_json(folder / "metrics.json"), read_json(folder / STOPPED)
+    records = read_records(folder / "metrics.jsonl")
+    row = {**trial["values"], "seed": trial["seed"]}
+    tuning = [r for r in records if "validation_error" in r]
+    if metrics is not None:
+        result = metrics["finetuning"]
+        status = "finished"
+        numbers = (result["best_validation_error"], result["test_error"], result["epochs"])
+    elif stopped is not None and tuning:
+        status = "stopped early"
+        last = tuning[-1]
+        numbers = (last["best_validation_error"], last["test_error"], last["epoch"])
+    else:
+        status, numbers = "failed", (None, None, None)
+    row.update(zip(("best_validation_error", "test_error", "epochs"), numbers))
+    # Training time over every attempt, as dae measures it: the last epoch's seconds.
+    row["minutes"] = round(records[-1]["seconds"] / 60, 2) if records else None
+    row["host"] = (read_json(folder / TRIAL) or {}).get("host")
+    row["status"] = status
+    row["setting"] = trial["setting"]
+    return row
+
+
+def read_records(path):
+    """The records of a ``metrics.jsonl`` file; none if there is no file."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+# Student's t, its 0.975 quantile, for 1 to 30 degrees of freedom.
+T_975 = tuple(
+    float(t)
+    for t in """
+    12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228
+    2.201 2.179 2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086
+    2.080 2.074 2.069 2.064 2.060 2.056 2.052 2.048 2.045 2.042
+    """.split()
+)
+
+
+def t_975(df):
+    """The 0.975 quantile of Student's t with ``df`` degrees of freedom: the factor
+    of a two-sided 95% interval. A table to 30; above, the Cornish-Fisher series
+    around the normal quantile (within 1e-4).
+
+    >>> t_975(1), t_975(4), t_975(9), round(t_975(60), 3)
+    (12.706, 2.776, 2.262, 2.0)
+    """
+    if df < 1:
+        raise ValueError(f"degrees of freedom must be 1 or more, got {df}")
+    if df <= len(T_975):
+        return T_975[df - 1]
+    z = 1.959964
+    return (
+        z
+        + (z**3 + z) / (4 * df)
+        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
+    )
+
+
+def mean_and_interval(values):
+    """``(n, mean, sd, half_width)``: the sample standard deviation and the half
+    width of the 95% Student-t interval of the mean, ``t * sd / sqrt(n)``; with one
+    value, sd and half width are None: one run gives no interval."""
+    n = len(values)
+    mean = sum(values) / n
+    if n < 2:
+        return n, mean, None, None
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    return n, mean, sd, t_975(n - 1) * sd / math.sqrt(n)
+
+
+def summarize(rows):
+    """Per setting, ranked by mean validation error (never by test error): dicts
+    with the setting, n, ``(n, mean, sd, half_width)`` of the validation and test
+    errors over its finished trials, the mean minutes, and how many trials did not
+    finish (stopped early or failed)."""
+    settings = {}
+    for row in rows:
+        settings.setdefault(row["setting"], []).append(row)
+    summary = []
+    for setting, trials in settings.items():
+        done = [row for row in trials if row["status"] == "finished"]
+        entry = {"setting": setting, "n": len(done), "unfinished": len(trials) - len(done)}
+        if done:
+            entry["validation"] = mean_and_interval([r["best_validation_error"] for r in done])
+            entry["test"] = mean_and_interval([r["test_error"] for r in done])
+            entry["minutes"] = sum(r["minutes"] for r in done) / len(done)
+        summary.append(entry)
+    return sorted(summary, key=lambda e: e["validation"][1] if e["n"] else math.inf)
+
+
+def write_reports(output, rows):
+    """``results.csv``, ``summary.md`` and ``summary.png`` in ``output``."""
+    output = Path(output)
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_atomic(output / RESULTS, text.getvalue().encode())
+    summary = summarize(rows)
+    write_atomic(output / SUMMARY, summary_markdown(summary, len(rows)).encode())
+    plot_summary(output / PLOT, summary)
+
+
+def percent(stats):
+    """``mean ± sd`` and the 95% interval of ``(n, mean, sd, half_width)``, in %."""
+    n, mean, sd, half = stats
+    if sd is None:
+        return f"{100 * mean:.2f}", "n = 1: no interval"
+    return (
+        f"{100 * mean:.2f} ± {100 * sd:.2f}",
+        f"{100 * (mean - half):.2f} – {100 * (mean + half):.2f}",
+    )
+
+
+def summary_markdown(summary, n_trials):
+    """The summary as Markdown: a table of the settings, best validation error first."""
+    lines = [
+        f"# Sweep: {len(summary)} settings, {n_trials} trials",
+        "",
+        "Errors in %: mean ± sample standard deviation over the seeds, and the 95%",
+        "confidence interval of the mean (Student t, n - 1 degrees of freedom). Ranked",
+        "by validation error; the test error is reported, never used to choose.",
+        "",
+        "| rank | setting | n | validation error | 95% CI | test error | 95% CI | minutes |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for rank, entry in enumerate(summary, start=1):
+        n = str(entry["n"]) + (
+            f" ({entry['unfinished']} unfinished)" if entry["unfinished"] else ""
+        )
+        if entry["n"]:
+            cells = [*percent(entry["validation"]), *percent(entry["test"])]
+            cells.append(f"{entry['minutes']:.2g}")
+        else:
+            cells = ["-"] * 5
+        lines.append("| " + " | ".join([str(rank), entry["setting"], n, *cells]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot_summary(path, summary):
+    """The settings' validation and test errors with their 95% intervals, as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ranked = [entry for entry in summary if entry["n"]][::-1]  # the best at the top
+    y = np.arange(len(ranked))
+    fig, ax = plt.subplots(figsize=(8, 1.5 + 0.4 * len(ranked)))
+    for key, offset, label in (("validation", 0.12, "validation"), ("test", -0.12, "test")):
+        means = [100 * e[key][1] for e in ranked]
+        halves = [100 * (e[key][3] or 0) for e in ranked]
+        ax.errorbar(means, y + offset, xerr=halves, fmt="o", capsize=3, label=f"{label} error")
+    ax.set_yticks(y, [e["setting"] for e in ranked])
+    ax.set_xlabel("error (%), mean and 95% interval over seeds")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    write_atomic(path, buffer.getvalue())

@@ -1,0 +1,138 @@
+"""Sweeps: the plan, the statistics, the output-folder lock, and a small grid run
+on this machine's own Ray (tests/test_sweep_cluster.py has the failures)."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from helpers.scripts import ROOT, command_line, run_script
+
+from dae.checks import DataError
+from dae.files import lock_folder
+from dae.sweep import (
+    grid_settings,
+    make_plan,
+    mean_and_interval,
+    parse_grid,
+    plan_trials,
+    random_settings,
+    setting_name,
+    summarize,
+    t_975,
+)
+
+# A tiny SdA on the embedded sample: seconds per trial.
+TINY = command_line(
+    data="sample",
+    limit=500,
+    hidden=[20, 20],
+    corruption=[0.1, 0.2],
+    pretraining_epochs=1,
+    training_epochs=2,
+    batch_size=50,
+)
+
+
+def test_t_quantiles_are_student_t():
+    assert (t_975(1), t_975(4), t_975(9), t_975(30)) == (12.706, 2.776, 2.262, 2.042)
+    scipy = pytest.importorskip("scipy.stats")
+    for df in (31, 40, 60, 120, 1000):
+        assert t_975(df) == pytest.approx(scipy.t.ppf(0.975, df), abs=2e-4)
+    with pytest.raises(ValueError):
+        t_975(0)
+
+
+def test_one_run_gives_no_interval():
+    assert mean_and_interval([0.2]) == (1, 0.2, None, None)
+    n, mean, sd, half = mean_and_interval([0.1, 0.3])
+    assert (n, sd, half) == (2, pytest.approx(0.1414, abs=1e-4), pytest.approx(12.706 * 0.1))
+
+
+def test_a_plan_names_its_trials_and_refuses_what_the_sweep_sets():
+    grids = [parse_grid("finetune-lr=0.5,1.0"), parse_grid("corruption=0.1 0.2 0.3,0.2 0.3 0.4")]
+    settings = grid_settings(grids)
+    assert len(settings) == 4 and settings[1] == {"finetune-lr": "0.5", "corruption": "0.2 0.3 0.4"}
+    assert setting_name(settings[1]) == "finetune-lr=0.5,corruption=0.2_0.3_0.4"
+    trials = plan_trials(make_plan(settings, 2, ["--hidden", "20"]), "runs/s")
+    assert len(trials) == 8 and trials[3]["folder"].endswith(
+        "trials/finetune-lr=0.5,corruption=0.2_0.3_0.4/seed-2"
+    )
+    assert trials[3]["argv"][:8] == [
+        *("--hidden", "20", "--finetune-lr", "0.5", "--corruption", "0.2", "0.3", "0.4")
+    ]
+    for options in (["--seed", "3"], ["--finetune-lr=2"], ["--output", "x"]):
+        with pytest.raises(ValueError, match="the sweep sets"):
+            make_plan(settings, 1, options)
+    with pytest.raises(ValueError, match="OPTION=VALUE"):
+        parse_grid("finetune-lr")
+    space = {"finetune-lr": {"loguniform": [0.1, 1]}, "hidden": {"choice": ["20 20", "30 30"]}}
+    drawn = random_settings(space, 3, seed=1)
+    assert drawn == random_settings(space, 3, seed=1) and drawn[0]["hidden"] in ("20 20", "30 30")
+    assert 0.1 <= float(drawn[0]["finetune-lr"]) <= 1
+
+
+def test_settings_are_ranked_by_validation_error_never_test_error():
+    def row(setting, valid, test):
+        errors = {"best_validation_error": valid, "test_error": test}
+        return {"setting": setting, "status": "finished", **errors, "minutes": 1.0}
+
+    rows = [row("a", 0.2, 0.01), row("a", 0.2, 0.01), row("b", 0.1, 0.5), row("b", 0.1, 0.5)]
+    assert [entry["setting"] for entry in summarize(rows)] == ["b", "a"]
+
+
+def test_a_second_writer_is_refused(tmp_path):
+    out = tmp_path / "run"
+    hold = f"from dae.files import lock_folder; lock = lock_folder({str(out)!r}); print('locked')"
+    holder = subprocess.Popen(
+        [sys.executable, "-u", "-c", hold + "; import time; time.sleep(60)"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        result = run_script("train_sda.py", *TINY, output=out)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert f"error: {out} is in use: another process is writing there" in result.stderr
+        assert sorted(p.name for p in out.iterdir()) == [".lock"]  # nothing written
+        with pytest.raises(DataError, match="in use"):
+            lock_folder(out)
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    lock_folder(out).close()  # a killed holder leaves the folder free
+
+
+@pytest.mark.slow
+def test_a_two_by_two_grid_with_two_seeds(tmp_path):
+    out = tmp_path / "sweep"
+    grids = ["--grid", "finetune-lr=0.5,1.0", "--grid", "pretrain-lr=0.1,0.2"]
+    result = run_script("sweep.py", "--output", out, "--seeds", "2", *grids, "--", *TINY)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "sweep: 8/8 done, 0 running, 0 left" in result.stdout
+    rows = list(csv.DictReader((out / "results.csv").open()))
+    assert len(rows) == 8 and {r["status"] for r in rows} == {"finished"}
+    assert {(r["finetune-lr"], r["pretrain-lr"], r["seed"]) for r in rows} == {
+        (lr, plr, seed) for lr in ("0.5", "1.0") for plr in ("0.1", "0.2") for seed in "12"
+    }
+    assert all(0 <= float(r["best_validation_error"]) <= 1 and r["host"] for r in rows)
+    summary = (out / "summary.md").read_text()
+    table = [line.split(" | ") for line in summary.splitlines() if line.startswith("| ")]
+    assert [cells[2] for cells in table[1:]] == ["2"] * 4 and "95% CI" in table[0]
+    assert (out / "summary.png").read_bytes()[:4] == b"\x89PNG"
+    # Same seed, same trial: seeds 1 of two settings that differ only in their
+    # fine-tuning rate start fine-tuning from the same pretrained weights.
+    metrics = json.loads(
+        (out / "trials/finetune-lr=0.5,pretrain-lr=0.1/seed-1/metrics.json").read_text()
+    )
+    assert metrics["config"]["seed"] == 1 and metrics["config"]["finetune_lr"] == 0.5
+
+    again = run_script("sweep.py", "--output", out, "--seeds", "2", *grids, "--resume", "--", *TINY)
+    assert again.returncode == 0 and "8 trials, 8 finished before" in again.stdout
+    assert "Started a local Ray" not in again.stderr  # nothing left to run: no Ray at all
+    other = run_script("sweep.py", "--output", out, "--seeds", "3", *grids, "--resume", "--", *TINY)
+    assert other.returncode == 1 and "is another plan (seeds differ)" in other.stderr
