@@ -109,6 +109,7 @@ def test_a_second_writer_is_refused(tmp_path):
 
 @pytest.mark.slow
 def test_a_two_by_two_grid_with_two_seeds(tmp_path):
+    pytest.importorskip("ray", reason="sweeps need the sweep extra: pip install -e '.[sweep]'")
     out = tmp_path / "sweep"
     grids = ["--grid", "finetune-lr=0.5,1.0", "--grid", "pretrain-lr=0.1,0.2"]
     result = run_script("sweep.py", "--output", out, "--seeds", "2", *grids, "--", *TINY)
