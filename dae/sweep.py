@@ -21,9 +21,6 @@ Examples
 [('finetune-lr=0.5', 1), ('finetune-lr=0.5', 2), ('finetune-lr=1.0', 1), ('finetune-lr=1.0', 2)]
 >>> plan_trials(plan, "runs/sweep")[0]["argv"][:6]
 ['--hidden', '20', '--finetune-lr', '0.5', '--seed', '1']
->>> n, mean, sd, half = mean_and_interval([0.10, 0.12, 0.11])
->>> n, round(mean, 4), round(sd, 4), round(half, 4)  # 95% interval: mean ± half
-(3, 0.11, 0.01, 0.0248)
 """
 
 import contextlib
@@ -43,6 +40,7 @@ import numpy as np
 from dae.checks import DataError
 from dae.experiments import parse_args, train_sda
 from dae.files import lock_folder, save_metrics, write_atomic
+from dae.statistics import mean_and_interval, percent
 
 PLAN = "plan.json"
 RESULTS = "results.csv"
@@ -108,9 +106,10 @@ def random_settings(space, n, seed=0):
     return settings
 
 
-def make_plan(settings, seeds, options=()):
-    """The plan of a sweep: its ``settings``, the seeds 1 to ``seeds`` and the
-    ``options`` every trial gets; ValueError if ``options`` sets what the sweep sets."""
+def make_plan(settings, seeds, options=(), first_seed=1):
+    """The plan of a sweep: its ``settings``, ``seeds`` seeds from ``first_seed`` on
+    and the ``options`` every trial gets; ValueError if ``options`` sets what the
+    sweep sets."""
     varied = {option for setting in settings for option in setting}
     given = {word[2:].partition("=")[0] for word in options if word.startswith("--")}
     clash = sorted(given & (varied | set(RESERVED)))
@@ -119,7 +118,11 @@ def make_plan(settings, seeds, options=()):
             f"options after -- set {', '.join('--' + o for o in clash)}, which the sweep "
             "sets for each trial"
         )
-    return {"settings": list(settings), "seeds": list(range(1, seeds + 1)), "options": [*options]}
+    return {
+        "settings": list(settings),
+        "seeds": list(range(first_seed, first_seed + seeds)),
+        "options": [*options],
+    }
 
 
 def setting_name(setting):
@@ -438,50 +441,6 @@ def read_records(path):
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-# Student's t, its 0.975 quantile, for 1 to 30 degrees of freedom.
-T_975 = tuple(
-    float(t)
-    for t in """
-    12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228
-    2.201 2.179 2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086
-    2.080 2.074 2.069 2.064 2.060 2.056 2.052 2.048 2.045 2.042
-    """.split()
-)
-
-
-def t_975(df):
-    """The 0.975 quantile of Student's t with ``df`` degrees of freedom: the factor
-    of a two-sided 95% interval. A table to 30; above, the Cornish-Fisher series
-    around the normal quantile (within 1e-4).
-
-    >>> t_975(1), t_975(4), t_975(9), round(t_975(60), 3)
-    (12.706, 2.776, 2.262, 2.0)
-    """
-    if df < 1:
-        raise ValueError(f"degrees of freedom must be 1 or more, got {df}")
-    if df <= len(T_975):
-        return T_975[df - 1]
-    z = 1.959964
-    return (
-        z
-        + (z**3 + z) / (4 * df)
-        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
-        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
-    )
-
-
-def mean_and_interval(values):
-    """``(n, mean, sd, half_width)``: the sample standard deviation and the half
-    width of the 95% Student-t interval of the mean, ``t * sd / sqrt(n)``; with one
-    value, sd and half width are None: one run gives no interval."""
-    n = len(values)
-    mean = sum(values) / n
-    if n < 2:
-        return n, mean, None, None
-    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
-    return n, mean, sd, t_975(n - 1) * sd / math.sqrt(n)
-
-
 def summarize(rows):
     """Per setting, ranked by mean validation error (never by test error): dicts
     with the setting, n, ``(n, mean, sd, half_width)`` of the validation and test
@@ -513,17 +472,6 @@ def write_reports(output, rows):
     summary = summarize(rows)
     write_atomic(output / SUMMARY, summary_markdown(summary, len(rows)).encode())
     plot_summary(output / PLOT, summary)
-
-
-def percent(stats):
-    """``mean ± sd`` and the 95% interval of ``(n, mean, sd, half_width)``, in %."""
-    n, mean, sd, half = stats
-    if sd is None:
-        return f"{100 * mean:.2f}", "n = 1: no interval"
-    return (
-        f"{100 * mean:.2f} ± {100 * sd:.2f}",
-        f"{100 * (mean - half):.2f} – {100 * (mean + half):.2f}",
-    )
 
 
 def summary_markdown(summary, n_trials):

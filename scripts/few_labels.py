@@ -5,11 +5,17 @@ The SdA is pretrained once, without labels, on every training digit (cached
 pretraining). Then, for each label budget, two copies of the MLP are fine-tuned on
 the same class-balanced labelled subset for the same number of SGD steps: one from
 the pretrained weights, one from the tutorial's random initialisation. No early
-stopping, so no validation labels are used. Writes ``few_labels.md`` and
-``few_labels.json`` to ``--output``.
+stopping, so no validation labels are used.
+
+With ``--seeds N`` the whole comparison, pretraining included, runs for the seeds
+``--seed`` to ``--seed + N - 1``, each in ``--output/seed-<s>``; ``few_labels.md``
+and ``few_labels.json`` in ``--output`` give each error as the mean ± standard
+deviation over the seeds with its 95% confidence interval, and the gain from
+pretraining as a paired difference (the same seed draws both starts' subset).
 """
 
 import argparse
+import json
 import sys
 import time
 
@@ -17,6 +23,7 @@ import numpy as np
 import pytensor
 
 import dae
+from dae.checks import DataError
 from dae.cli import (
     add_common_arguments,
     load_mnist_or_sample,
@@ -25,7 +32,8 @@ from dae.cli import (
     settings,
     start_monitor,
 )
-from dae.files import save_metrics, save_table
+from dae.files import lock_folder, save_metrics, save_table
+from dae.statistics import mean_and_interval, percent
 from dae.training import pretrain
 
 METHODS = ("random initialisation", "SdA pretraining")
@@ -35,10 +43,14 @@ def main(argv=None):
     args = parse_args(argv)
     datasets, dataset_name = load_mnist_or_sample(args.data, args.limit)
     check_label_budgets(args, n_digits=n_training_digits(datasets))
-    pretrained, monitor = pretrain_once(args, datasets, dataset_name)
-    rows = [compare_on(args, n, datasets, pretrained) for n in args.labels]
-    table = write_results(args, rows, dataset_name)
-    monitor.finish()
+    lock = lock_folder(args.output)  # the summary's folder; each seed locks its own
+    runs = {
+        seed: run_seed(seed_args(args, seed), datasets, dataset_name)
+        for seed in range(args.seed, args.seed + args.seeds)
+    }
+    rows = summarize(args.labels, runs)
+    table = write_summary(args, rows, dataset_name)
+    lock.close()
     print(table)
     return rows
 
@@ -53,6 +65,12 @@ def parse_args(argv=None):
     parser.add_argument("--pretraining-epochs", type=positive_int, default=10)
     parser.add_argument("--steps", type=positive_int, default=5000, help="fine-tuning SGD steps")
     parser.add_argument("--finetune-lr", type=float, default=0.1)
+    parser.add_argument(
+        "--seeds",
+        type=positive_int,
+        default=1,
+        help="repeat the comparison for N seeds, from --seed on (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     if any(n % 10 for n in args.labels):
         parser.error("--labels must be multiples of 10 (a tenth of them from each class)")
@@ -67,6 +85,35 @@ def check_label_budgets(args, n_digits):
     """Exit unless each budget lies between --batch-size and the training digits."""
     if max(args.labels) > n_digits or min(args.labels) < args.batch_size:
         sys.exit(f"--labels must lie between --batch-size and the {n_digits} training digits")
+
+
+def seed_args(args, seed):
+    """The options of one seed's comparison: --seed set, its own output folder."""
+    one = {key: value for key, value in vars(args).items() if key != "seeds"}
+    return argparse.Namespace(**{**one, "seed": seed, "output": args.output / f"seed-{seed}"})
+
+
+def run_seed(args, datasets, dataset_name):
+    """One seed's comparison, the rows of its table; read back when --resume finds it
+    finished."""
+    done = args.output / "few_labels.json"
+    if args.resume and done.exists():
+        saved = json.loads(done.read_text())
+        if results_config(saved["config"]) != results_config(settings(args)):
+            raise DataError(f"{done} was made with other options: choose another --output")
+        print(f"seed {args.seed}: finished before, read from {done}", flush=True)
+        return saved["rows"]
+    pretrained, monitor = pretrain_once(args, datasets, dataset_name)
+    rows = [compare_on(args, n, datasets, pretrained) for n in args.labels]
+    write_results(args, rows, dataset_name)
+    monitor.finish()
+    return rows
+
+
+def results_config(config):
+    """The options of ``config`` that decide a seed's results."""
+    ignored = ("data", "output", "resume", "quiet")
+    return {key: value for key, value in config.items() if key not in ignored}
 
 
 def new_sda(args):
@@ -165,6 +212,46 @@ def write_results(args, rows, dataset_name):
         {"dataset": dataset_name, "rows": rows, "config": settings(args)},
     )
     return table
+
+
+def summarize(labels, runs):
+    """Per label budget, each start's errors over the seeds of ``runs`` ({seed: rows})
+    as ``(n, mean, sd, half_width)``, and the paired gain from pretraining."""
+    summary = []
+    for i, n in enumerate(labels):
+        per_seed = {seed: rows[i] for seed, rows in runs.items()}
+        errors = {m: [row[m] for row in per_seed.values()] for m in METHODS}
+        gains = [row[METHODS[0]] - row[METHODS[1]] for row in per_seed.values()]
+        row = {"labels": n, **{m: sum(e) / len(e) for m, e in errors.items()}}
+        row["statistics"] = {m: mean_and_interval(e) for m, e in errors.items()}
+        row["statistics"]["gain"] = mean_and_interval(gains)
+        row["per_seed"] = per_seed
+        summary.append(row)
+    return summary
+
+
+def write_summary(args, rows, dataset_name):
+    """few_labels.md and few_labels.json in --output, over the seeds; the table."""
+    header = ["labels"]
+    for name in (*METHODS, "gain"):
+        header += [f"test error (%), {name}" if name != "gain" else "gain (points)", "95% CI"]
+    cells = [
+        [f"{row['labels']:,}"]
+        + [cell for name in (*METHODS, "gain") for cell in percent(row["statistics"][name])]
+        for row in rows
+    ]
+    table = save_table(args.output / "few_labels.md", header, cells)
+    save_metrics(
+        args.output / "few_labels.json",
+        {
+            "dataset": dataset_name,
+            "seeds": list(range(args.seed, args.seed + args.seeds)),
+            "rows": rows,
+            "config": settings(args),
+        },
+    )
+    seeds = f"{args.seeds} seeds" if args.seeds > 1 else "1 seed: no interval"
+    return f"{table}\n(mean ± standard deviation over {seeds}; gain: random minus pretrained)"
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ each with several seeds.
         --grid corruption="0.1 0.2 0.3","0.2 0.3 0.4" -- --pretraining-epochs 10
 
 --grid OPTION=V1,V2,... varies one option of train_sda.py (each value is that
-option's words); --seeds N runs seeds 1 to N for every setting; what follows --
-goes to every trial. Each trial trains in its own folder,
+option's words); --seeds N runs seeds 1 to N (or from --first-seed on) for every
+setting; what follows -- goes to every trial. Each trial trains in its own folder,
 OUTPUT/trials/<setting>/seed-<k>, with its own checkpoint. The sweep writes
 results.csv (a row per trial), summary.md and summary.png (per setting, ranked by
 validation error). Without --address, Ray runs on this machine, one trial per core.
@@ -24,7 +24,7 @@ from dae.sweep import grid_settings, make_plan, parse_grid, random_settings, run
 
 def main(argv=None):
     args, options = parse_args(sys.argv[1:] if argv is None else argv)
-    plan = make_plan(choose_settings(args), args.seeds, options)
+    plan = make_plan(choose_settings(args), args.seeds, options, args.first_seed)
     run_sweep(
         args.output,
         plan,
@@ -59,7 +59,14 @@ def parse_args(argv):
         "--seeds",
         type=positive_int,
         default=1,
-        help="seeds 1 to N per setting (default: %(default)s)",
+        help="N seeds per setting, from --first-seed on (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=1,
+        help="the first of the seeds: a search on seed 101 leaves seeds 1 to N new for "
+        "the setting it chooses (default: %(default)s)",
     )
     parser.add_argument(
         "--search",

@@ -140,15 +140,36 @@ def test_compare_autoencoders_writes_one_row_per_variant(mnist_dir, tmp_path):
     assert (out / "comparison.md").read_text().startswith("| variant |")
 
 
-def test_few_labels_compares_both_starts_on_each_budget(mnist_dir, tmp_path):
+def test_few_labels_compares_both_starts_on_each_budget_over_seeds(mnist_dir, tmp_path):
     out = tmp_path / "fl"
-    settings = dict(labels=[100, 500], hidden=40, pretraining_epochs=1, steps=200)
-    result = run_script("few_labels.py", data=mnist_dir, output=out, limit=1000, **settings)
+    settings = dict(labels=[100, 500], hidden=40, pretraining_epochs=1, steps=200, seed=3)
+    result = run_script(
+        "few_labels.py", data=mnist_dir, output=out, limit=1000, seeds=2, **settings
+    )
     assert result.returncode == 0, result.stderr
-    rows = json.loads((out / "few_labels.json").read_text())["rows"]
-    assert [r["labels"] for r in rows] == [100, 500]
-    assert all(0 <= r[k] < 0.9 for r in rows for k in ("random initialisation", "SdA pretraining"))
+    summary = json.loads((out / "few_labels.json").read_text())
+    rows, methods = summary["rows"], ("random initialisation", "SdA pretraining")
+    assert summary["seeds"] == [3, 4] and [r["labels"] for r in rows] == [100, 500]
+    for seed in (3, 4):
+        alone = json.loads((out / f"seed-{seed}" / "few_labels.json").read_text())["rows"]
+        assert [r["labels"] for r in alone] == [100, 500]
+        assert all(0 <= r[k] < 0.9 for r in alone for k in methods)
+    # The summary is the mean over the seeds' own results, and the gain is paired.
+    per_seed = [r["per_seed"] for r in rows]
+    for row, seeds in zip(rows, per_seed):
+        for k in methods:
+            assert row[k] == pytest.approx((seeds["3"][k] + seeds["4"][k]) / 2)
+            assert row["statistics"][k][0] == 2
+        gains = [s[methods[0]] - s[methods[1]] for s in seeds.values()]
+        assert row["statistics"]["gain"][1] == pytest.approx(sum(gains) / 2)
     assert "| 100 |" in (out / "few_labels.md").read_text()
+    # Run again with --resume: both seeds are read back, not trained again.
+    again = run_script(
+        "few_labels.py", data=mnist_dir, output=out, limit=1000, seeds=2, resume=True, **settings
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("finished before") == 2 and "pretrained on" not in again.stdout
+    assert json.loads((out / "few_labels.json").read_text())["rows"] == rows
 
 
 def test_few_labels_refuses_a_budget_it_cannot_balance(tmp_path):

@@ -16,13 +16,11 @@ from dae.files import lock_folder
 from dae.sweep import (
     grid_settings,
     make_plan,
-    mean_and_interval,
     parse_grid,
     plan_trials,
     random_settings,
     setting_name,
     summarize,
-    t_975,
 )
 
 # A tiny SdA on the embedded sample: seconds per trial.
@@ -37,21 +35,6 @@ TINY = command_line(
 )
 
 
-def test_t_quantiles_are_student_t():
-    assert (t_975(1), t_975(4), t_975(9), t_975(30)) == (12.706, 2.776, 2.262, 2.042)
-    scipy = pytest.importorskip("scipy.stats")
-    for df in (31, 40, 60, 120, 1000):
-        assert t_975(df) == pytest.approx(scipy.t.ppf(0.975, df), abs=2e-4)
-    with pytest.raises(ValueError):
-        t_975(0)
-
-
-def test_one_run_gives_no_interval():
-    assert mean_and_interval([0.2]) == (1, 0.2, None, None)
-    n, mean, sd, half = mean_and_interval([0.1, 0.3])
-    assert (n, sd, half) == (2, pytest.approx(0.1414, abs=1e-4), pytest.approx(12.706 * 0.1))
-
-
 def test_a_plan_names_its_trials_and_refuses_what_the_sweep_sets():
     grids = [parse_grid("finetune-lr=0.5,1.0"), parse_grid("corruption=0.1 0.2 0.3,0.2 0.3 0.4")]
     settings = grid_settings(grids)
@@ -64,6 +47,7 @@ def test_a_plan_names_its_trials_and_refuses_what_the_sweep_sets():
     assert trials[3]["argv"][:8] == [
         *("--hidden", "20", "--finetune-lr", "0.5", "--corruption", "0.2", "0.3", "0.4")
     ]
+    assert make_plan(settings, 3, first_seed=101)["seeds"] == [101, 102, 103]
     for options in (["--seed", "3"], ["--finetune-lr=2"], ["--output", "x"]):
         with pytest.raises(ValueError, match="the sweep sets"):
             make_plan(settings, 1, options)
