@@ -256,7 +256,9 @@ def run_on_ray(output, todo, total, address, cpus_per_trial, max_failures, asha,
                 metric="validation_error",
                 mode="min",
                 max_t=epochs,
-                grace_period=min(2, epochs),
+                # A tenth of the longest fine-tuning, at least 2 epochs: the first
+                # epochs tell the learning rates apart more than the settings.
+                grace_period=min(max(2, epochs // 10), epochs),
                 reduction_factor=3,
                 stop_last_trials=False,  # a trial at its last epoch ends by itself, whole
             )

@@ -14,6 +14,7 @@ from helpers.scripts import ROOT, command_line, run_script
 from dae.checks import DataError
 from dae.files import lock_folder
 from dae.sweep import (
+    STOPPED,
     grid_settings,
     make_plan,
     parse_grid,
@@ -121,3 +122,39 @@ def test_a_two_by_two_grid_with_two_seeds(tmp_path):
     assert "Started a local Ray" not in again.stderr  # nothing left to run: no Ray at all
     other = run_script("sweep.py", "--output", out, "--seeds", "3", *grids, "--resume", "--", *TINY)
     assert other.returncode == 1 and "is another plan (seeds differ)" in other.stderr
+
+
+@pytest.mark.slow
+def test_a_random_search_draws_its_settings_and_reports_every_trial(tmp_path):
+    pytest.importorskip("ray", reason="sweeps need the sweep extra: pip install -e '.[sweep]'")
+    out, space = tmp_path / "search", tmp_path / "space.json"
+    options = {"finetune-lr": {"loguniform": [0.001, 2]}, "lr-decay": {"uniform": [0.9, 1]}}
+    space.write_text(json.dumps(options))
+    search = ["--search", "random", "--samples", "5", "--space", space, "--search-seed", "3"]
+    trial = [*TINY[: TINY.index("--training-epochs")], "--training-epochs", "8"]
+    result = run_script("sweep.py", "--output", out, *search, "--first-seed", "7", "--", *trial)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = list(csv.DictReader((out / "results.csv").open()))
+    drawn = random_settings(options, 5, seed=3)
+    assert [(r["finetune-lr"], r["lr-decay"]) for r in rows] == [
+        (s["finetune-lr"], s["lr-decay"]) for s in drawn
+    ]
+    assert {r["seed"] for r in rows} == {"7"}
+    # ASHA may stop a trial at a rung (2 or 6 epochs); it then counts as unfinished.
+    for row in rows:
+        folder = out / "trials" / row["setting"] / "seed-7"
+        if row["status"] == "finished":
+            assert (folder / "metrics.json").exists()
+        else:
+            assert row["status"] == "stopped early" and int(row["epochs"]) < 8
+            assert (folder / STOPPED).exists() and not (folder / "metrics.json").exists()
+    summary = (out / "summary.md").read_text()
+    stopped = sum(r["status"] != "finished" for r in rows)
+    assert summary.count("(1 unfinished)") == stopped
+    # Ranked by validation error: the finished settings first, best first.
+    errors = {
+        r["setting"]: float(r["best_validation_error"]) for r in rows if r["status"] == "finished"
+    }
+    ranked = [line.split(" | ")[1] for line in summary.splitlines() if line.startswith("| ")]
+    ranked = ranked[1 : 1 + len(errors)]
+    assert set(ranked) == set(errors) and [errors[s] for s in ranked] == sorted(errors.values())
