@@ -41,6 +41,7 @@ from dae.checks import DataError
 from dae.experiments import parse_args, train_sda
 from dae.files import lock_folder, save_metrics, write_atomic
 from dae.statistics import mean_and_interval, percent
+from dae.training import METRICS, read_metrics
 
 PLAN = "plan.json"
 RESULTS = "results.csv"
@@ -413,7 +414,8 @@ def trial_row(trial):
     error, the test error there, epochs, minutes and host, and its status."""
     folder = Path(trial["folder"])
     metrics, stopped = read_json(folder / "metrics.json"), read_json(folder / STOPPED)
-    records = read_records(folder / "metrics.jsonl")
+    log = folder / METRICS
+    records = read_metrics(log) if log.exists() else []
     row = {**trial["values"], "seed": trial["seed"]}
     tuning = [r for r in records if "validation_error" in r]
     if metrics is not None:
@@ -433,14 +435,6 @@ def trial_row(trial):
     row["status"] = status
     row["setting"] = trial["setting"]
     return row
-
-
-def read_records(path):
-    """The records of a ``metrics.jsonl`` file; none if there is no file."""
-    path = Path(path)
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def summarize(rows):

@@ -14,44 +14,15 @@ Needs matplotlib (``pip install "dae[plot]"``).
 
 import argparse
 import io
-import json
 import sys
 from pathlib import Path
 
+from dae.checks import DataError
 from dae.files import write_atomic
-from dae.training import METRICS
+from dae.training import METRICS, read_metrics
 
 # The test error is measured only at a new best validation error, as in the tutorials.
 ERROR_LABELS = {"test_error": "test error at the best validation error so far"}
-
-
-class MetricsError(ValueError):
-    """The metrics file is missing or not what a training script writes."""
-
-
-def read_metrics(path):
-    """The records of a ``metrics.jsonl`` file (or of the one in folder ``path``)."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / METRICS
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        raise MetricsError(f"{path}: cannot read ({e})") from e
-    records = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise MetricsError(f"{path}, line {number}: not JSON ({e})") from e
-        if not (isinstance(record, dict) and "phase" in record and "epoch" in record):
-            raise MetricsError(f"{path}, line {number}: a record needs a phase and an epoch")
-        records.append(record)
-    if not records:
-        raise MetricsError(f"{path}: no records")
-    return records
 
 
 def curves(records):
@@ -132,10 +103,12 @@ def require_matplotlib():
 
 
 def read_or_exit(path):
-    """The records of :func:`read_metrics`; a MetricsError ends the script with its message."""
+    """The records of :func:`dae.training.read_metrics` in ``path`` (a file or a run's
+    folder); a DataError ends the script with its message."""
+    path = Path(path)
     try:
-        return read_metrics(path)
-    except MetricsError as e:
+        return read_metrics(path / METRICS if path.is_dir() else path)
+    except DataError as e:
         sys.exit(f"error: {e}")
 
 

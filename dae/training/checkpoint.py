@@ -17,6 +17,7 @@ import json
 import signal
 import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -147,3 +148,32 @@ class StopOnSignal:
             file=sys.stderr,
             flush=True,
         )
+
+
+def read_metrics(path):
+    """The records of a run's ``metrics.jsonl``, one dict per epoch, in order.
+
+    Raises
+    ------
+    DataError
+        ``path`` cannot be read, a line is not JSON, a record has no ``phase`` or
+        ``epoch``, or there is no record; the message names the file and the line.
+    """
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise DataError(f"{path}: cannot read ({e})") from e
+    records = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataError(f"{path}, line {number}: not JSON ({e})") from e
+        if not (isinstance(record, dict) and "phase" in record and "epoch" in record):
+            raise DataError(f"{path}, line {number}: a record needs a phase and an epoch")
+        records.append(record)
+    if not records:
+        raise DataError(f"{path}: no records")
+    return records
