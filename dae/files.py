@@ -67,12 +67,24 @@ def save_metrics(path, metrics):
     write_atomic(path, (json.dumps(metrics, indent=2) + "\n").encode())
 
 
-def save_table(path, header, rows):
-    """Write a Markdown table (a header row, then one row of cells per item) atomically."""
+def markdown_table(header, rows):
+    """A Markdown table: a header row, then one row of cells per item.
+
+    >>> print(markdown_table(["labels", "error"], [[100, "19.5%"]]))
+    | labels | error |
+    |---|---|
+    | 100 | 19.5% |
+    """
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    write_atomic(path, ("\n".join(lines) + "\n").encode())
     return "\n".join(lines)
+
+
+def save_table(path, header, rows):
+    """Write :func:`markdown_table` of ``header`` and ``rows`` atomically; the table."""
+    table = markdown_table(header, rows)
+    write_atomic(path, (table + "\n").encode())
+    return table
 
 
 #: The lock file :func:`lock_folder` holds in a folder.

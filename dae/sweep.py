@@ -39,7 +39,7 @@ import numpy as np
 
 from dae.checks import DataError
 from dae.experiments import parse_args, train_sda
-from dae.files import lock_folder, save_metrics, write_atomic
+from dae.files import lock_folder, markdown_table, save_metrics, write_atomic
 from dae.statistics import mean_and_interval, percent
 from dae.training import METRICS, read_metrics
 
@@ -479,20 +479,21 @@ def summary_markdown(summary, n_trials):
         "confidence interval of the mean (Student t, n - 1 degrees of freedom). Ranked",
         "by validation error; the test error is reported, never used to choose.",
         "",
-        "| rank | setting | n | validation error | 95% CI | test error | 95% CI | minutes |",
-        "|---|---|---|---|---|---|---|---|",
     ]
+    header = ["rank", "setting", "n", "validation error", "95% CI", "test error", "95% CI"]
+    header.append("minutes")
+    rows = []
     for rank, entry in enumerate(summary, start=1):
         n = str(entry["n"]) + (
             f" ({entry['unfinished']} unfinished)" if entry["unfinished"] else ""
         )
         if entry["n"]:
             cells = [*percent(entry["validation"]), *percent(entry["test"])]
-            cells.append(f"{entry['minutes']:.2g}")
+            cells.append(f"{entry['minutes']:.1f}")
         else:
             cells = ["-"] * 5
-        lines.append("| " + " | ".join([str(rank), entry["setting"], n, *cells]) + " |")
-    return "\n".join(lines) + "\n"
+        rows.append([rank, entry["setting"], n, *cells])
+    return "\n".join(lines) + "\n" + markdown_table(header, rows) + "\n"
 
 
 def plot_summary(path, summary):
