@@ -17,7 +17,7 @@ import numpy as np
 import pytensor
 from pytensor.compile.sharedvalue import SharedVariable
 
-from dae import backend
+from dae import backend, flops
 from dae.cli import (
     add_common_arguments,
     load_training_data,
@@ -83,6 +83,7 @@ def train_sda(argv=None, on_epoch=None):
     command = " ".join(sys.argv) if argv is None else shlex.join(["train_sda.py", *argv])
     clock = Stopwatch()
     choose_device(args.device)
+    rate = measure_gemm_rate(args.device)
     datasets, dataset_name, n_train_batches = load_data(args)
     sda = build_sda(args, datasets)
     pretraining_fns = compile_pretraining(args, sda, datasets)
@@ -95,8 +96,11 @@ def train_sda(argv=None, on_epoch=None):
         with clock.timing("finetuning"):
             result = finetune(args, sda, finetuning, n_train_batches, monitor)
     seconds = clock.stop()
-    report(result, seconds, dataset_name)
-    metrics = write_results(args, sda, dataset_name, costs, result, seconds, command)
+    bound = gemm_bound(args, datasets, n_train_batches, result, rate)
+    if not monitor.resumed:  # a resumed run's seconds are only this process's
+        bound["ratio"] = seconds["total"] / bound["seconds"]
+    report(result, seconds, dataset_name, bound)
+    metrics = write_results(args, sda, dataset_name, costs, result, seconds, command, bound)
     monitor.finish()
     print(
         f"wrote filters_layer1..{len(args.hidden)}.png, params.npz, metrics.json and "
@@ -249,6 +253,13 @@ def choose_device(device):
     print(backend.describe(), flush=True)
 
 
+def measure_gemm_rate(device):
+    """The float32 GEMM rate of --device, measured now (about a second); says it."""
+    rate = flops.gemm_rate(device=device)
+    print(f"float32 GEMM rate: {rate / 1e9:,.0f} GFLOP/s", flush=True)
+    return rate
+
+
 def load_data(args):
     """The data sets, their name and the number of training minibatches; says so."""
     datasets, dataset_name, n_train_batches = load_training_data(args)
@@ -347,20 +358,51 @@ def finetune(args, sda, finetuning, n_train_batches, monitor):
     )
 
 
-def report(result, seconds, dataset_name):
-    """The errors and the minutes taken, in one line."""
+def gemm_bound(args, datasets, n_train_batches, result, rate):
+    """The run's GEMM arithmetic (:mod:`dae.flops`) and the seconds it takes at
+    ``rate``: the time no implementation of this run can beat on this machine.
+
+    Counted: each pretraining epoch's dA steps, the cached codes of the layers
+    below (or, on the tutorial's path, the lower layers run again each step), and
+    each fine-tuning epoch's steps and validation pass, with a test pass at each new
+    best validation error.
+    """
+    n_train, n_valid, n_test = (int(x.get_value(borrow=True).shape[0]) for x, _ in datasets)
+    sizes = [datasets[0][0].get_value(borrow=True).shape[1], *args.hidden, 10]
+    stepped = n_train_batches * args.batch_size
+    total = 0
+    for k in range(len(args.hidden)):
+        epochs = args.pretraining_epochs
+        total += epochs * stepped * flops.da_step(sizes[k], sizes[k + 1])
+        if k > 0 and args.pretraining == "cached":  # layer k-1's codes, once
+            total += n_train * flops.mlp_forward(sizes[k - 1 : k + 1])
+        elif k > 0:  # every step runs the layers below again
+            total += epochs * stepped * flops.mlp_forward(sizes[: k + 1])
+    best = [record["best_validation_error"] for record in result["history"]]
+    new_bests = sum(b < a for a, b in zip([float("inf"), *best], best))
+    scored = [n // args.batch_size * args.batch_size for n in (n_valid, n_test)]
+    total += result["epochs"] * stepped * flops.mlp_step(sizes)
+    total += (result["epochs"] * scored[0] + new_bests * scored[1]) * flops.mlp_forward(sizes)
+    return {"gemm_rate": rate, "flops": total, "seconds": total / rate, "ratio": None}
+
+
+def report(result, seconds, dataset_name, bound):
+    """The errors, the minutes taken and their ratio to the GEMM bound, in one line."""
+    ratio = "" if bound["ratio"] is None else f"{bound['ratio']:.2f}x "
     print(
         f"best validation error {100 * result['best_validation_error']:.2f}% at epoch "
         f"{result['best_epoch']}, test error {100 * result['test_error']:.2f}%; "
         f"pretraining {seconds['pretraining'] / 60:.1f} min, fine-tuning "
-        f"{seconds['finetuning'] / 60:.1f} min, total {seconds['total'] / 60:.1f} min",
+        f"{seconds['finetuning'] / 60:.1f} min, total {seconds['total'] / 60:.1f} min, "
+        f"{ratio}the GEMM bound of {bound['seconds'] / 60:.1f} min ({bound['flops']:.2e} "
+        f"FLOPs at {bound['gemm_rate'] / 1e9:,.0f} GFLOP/s)",
         flush=True,
     )
     if dataset_name == "mnist-5k-sample":
         print("(on the 5,000-digit sample: not comparable with MNIST results)", file=sys.stderr)
 
 
-def write_results(args, sda, dataset_name, pretraining_costs, result, seconds, command):
+def write_results(args, sda, dataset_name, pretraining_costs, result, seconds, command, bound):
     """Each layer's filters, the parameters and metrics.json, in --output; the metrics."""
     args.output.mkdir(parents=True, exist_ok=True)
     save_layer_filters(sda, args.output)
@@ -373,6 +415,7 @@ def write_results(args, sda, dataset_name, pretraining_costs, result, seconds, c
         "finetuning": {**result, "seconds": round(seconds["finetuning"], 1)},
         "test_error": result["test_error"],
         "total_seconds": round(seconds["total"], 1),
+        "gemm_bound": bound,
     }
     save_metrics(args.output / "metrics.json", metrics)
     return metrics

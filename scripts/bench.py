@@ -26,7 +26,9 @@ import numpy as np
 import pytensor
 
 import dae
+from dae import flops
 from dae.cli import load_mnist_or_sample, positive_int
+from dae.flops import gemm_rate
 
 N_IN, N_HIDDEN, LAYERS, N_OUT = 784, 1000, (1000, 1000, 1000), 10
 CORRUPTION, DA_LR, FINETUNE_LR = 0.1, 0.1, 0.1
@@ -35,14 +37,12 @@ CORRUPTION, DA_LR, FINETUNE_LR = 0.1, 0.1, 0.1
 # ---------------------------------------------------------------- FLOP counts
 def da_flops(batch):
     """Five GEMMs: encode, decode, and the three gradient products."""
-    return 5 * 2 * batch * N_IN * N_HIDDEN
+    return batch * flops.da_step(N_IN, N_HIDDEN)
 
 
 def finetune_flops(batch):
     """Forward pass, weight gradients, and input gradients above the first layer."""
-    sizes = (N_IN, *LAYERS, N_OUT)
-    gemms = [a * b for a, b in zip(sizes[:-1], sizes[1:])]
-    return 2 * batch * (2 * sum(gemms) + sum(gemms[1:]))
+    return batch * flops.mlp_step([N_IN, *LAYERS, N_OUT])
 
 
 # ---------------------------------------------------------------- initial weights
@@ -212,18 +212,6 @@ IMPLEMENTATIONS = {
 
 
 # ---------------------------------------------------------------- timing
-def gemm_rate(n=2048, repeats=3):
-    """Best float32 GEMM rate (FLOP/s) of NumPy's BLAS on n x n matrices."""
-    rng = np.random.default_rng(0)
-    a, b = (rng.random((n, n), dtype=np.float32) for _ in range(2))
-    best = np.inf
-    for _ in range(repeats):
-        t = time.perf_counter()
-        a @ b
-        best = min(best, time.perf_counter() - t)
-    return 2 * n**3 / best
-
-
 def time_steps(step, n_steps, n_batches, offset):
     t = time.perf_counter()
     for k in range(n_steps):

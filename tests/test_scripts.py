@@ -23,6 +23,22 @@ def test_train_sda_end_to_end_on_a_slice_of_mnist(mnist_dir, tmp_path):
     assert metrics["pretraining"]["cost"][0][1] < metrics["pretraining"]["cost"][0][0]
     assert len(metrics["finetuning"]["history"]) == 3
     assert 0 <= metrics["test_error"] < 0.5  # 1,000 digits, 3 epochs: far better than chance
+    # The GEMM FLOPs, counted by hand: 1,000 digits in each split, 50 minibatches of 20.
+    # Pretraining: 2 epochs of five 784 x 40 products per digit, then layer 1's codes
+    # once (one 784 x 40 product per digit) and 2 epochs of five 40 x 30 products.
+    pretraining = 2 * 1000 * 10 * 784 * 40 + 1000 * 2 * 784 * 40 + 2 * 1000 * 10 * 40 * 30
+    # Fine-tuning, per digit: forward 784 x 40, 40 x 30, 30 x 10; as many for the weight
+    # gradients; input gradients of the two upper layers. Validation: forward only, each
+    # epoch; test: forward only, at each new best validation error.
+    forward = 2 * (784 * 40 + 40 * 30 + 30 * 10)
+    step = 2 * forward + 2 * (40 * 30 + 30 * 10)
+    best = [r["best_validation_error"] for r in metrics["finetuning"]["history"]]
+    tests = 1 + sum(b < a for a, b in zip(best, best[1:]))
+    finetuning = 3 * 1000 * step + 3 * 1000 * forward + tests * 1000 * forward
+    bound = metrics["gemm_bound"]
+    assert bound["flops"] == pretraining + finetuning and bound["gemm_rate"] > 1e9
+    assert bound["ratio"] * bound["seconds"] == pytest.approx(metrics["total_seconds"], abs=0.06)
+    assert f"{bound['ratio']:.2f}x the GEMM bound" in result.stdout
     with np.load(out / "params.npz") as params:
         assert params["W1"].shape == (784, 40) and params["W2"].shape == (40, 30)
         assert params["W_out"].shape == (30, 10) and params["W1"].dtype == np.float32
