@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from helpers.scripts import import_script
+from helpers.scripts import import_script, run_script
 
 bench = import_script("bench")
 
@@ -153,3 +153,12 @@ def test_run_reports_rates_ratios_and_gemm_shares(monkeypatch):
     row = table["fine-tune", 128]
     assert row["dae"] == pytest.approx(12_800) and row["dae/numpy"] == pytest.approx(4.0)
     assert row["dae_gemm_share"] == pytest.approx(1.945088)
+
+
+def test_the_historic_reference_needs_full_mnist():
+    """The published times are for 50,000 digits: the 5,000-digit sample beside them
+    would not be comparable, so --reference refuses it before timing anything."""
+    result = run_script("bench.py", "--reference", "--without", "pytorch", data="sample")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "--reference times full MNIST" in result.stderr and "mnist-5k-sample" in result.stderr
+    assert "round 1" not in result.stderr
