@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -31,6 +32,7 @@ from dae.cli import (
 from dae.files import save_metrics
 from dae.images import save_filters
 from dae.models import SdA
+from dae.models.persistence import restore, snapshot
 from dae.training import early_stopping, pretrain
 
 #: The help text of ``train_sda.py``.
@@ -216,9 +218,20 @@ def add_schedule_options(parser):
     )
     parser.add_argument(
         "--training-epochs",
-        type=positive_int,
+        type=int,
         default=30,
-        help="most fine-tuning epochs; early stopping may end sooner (default: %(default)s)",
+        help="most fine-tuning epochs; early stopping may end sooner; 0 to pretrain only, "
+        "for runs that fine-tune from it with --init (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        help="start from the SdA in this file (a run's params.npz): its weights and its "
+        "random generator. With the params.npz of a --training-epochs 0 run and "
+        "--pretraining-epochs 0, fine-tuning goes exactly as in the one run with both "
+        "(the same --seed and options), so settings of fine-tuning can share one "
+        "pretraining (default: none)",
     )
 
 
@@ -233,8 +246,9 @@ def check_options(parser, args):
             f"--dropout has {len(args.dropout)} rates; {n_layers + 1} are needed "
             "(the input and each hidden layer)"
         )
-    if args.pretraining_epochs < 0:
-        parser.error("--pretraining-epochs must be 0 or more")
+    for option in ("pretraining_epochs", "training_epochs"):
+        if getattr(args, option) < 0:
+            parser.error(f"--{option.replace('_', '-')} must be 0 or more")
 
 
 def dropout_rates(dropout, n_layers):
@@ -273,14 +287,21 @@ def load_data(args):
 
 
 def build_sda(args, datasets):
-    """The SdA of the options, for the digits of ``datasets``, drawn from --seed."""
-    return SdA(
+    """The SdA of the options, for the digits of ``datasets``, drawn from --seed, or
+    with the weights and generator of the SdA in --init."""
+    sda = SdA(
         numpy_rng=np.random.RandomState(args.seed),
         n_ins=datasets[0][0].get_value(borrow=True).shape[1],
         hidden_layers_sizes=args.hidden,
         n_outs=10,
         corruption_levels=args.corruption,
     )
+    if args.init is not None:
+        # DataError, naming the file, if it holds no SdA or one of other sizes.
+        _, arrays, rng = snapshot(SdA.load(args.init))
+        restore(sda, arrays, rng, args.init)
+        print(f"weights and random generator from {args.init}", flush=True)
+    return sda
 
 
 def compile_pretraining(args, sda, datasets):
@@ -340,7 +361,10 @@ def pretrain_layers(args, pretraining_fns, n_train_batches, monitor):
 
 
 def finetune(args, sda, finetuning, n_train_batches, monitor):
-    """Fine-tuning with early stopping and learning-rate decay; its result."""
+    """Fine-tuning with early stopping and learning-rate decay; its result, or None
+    with --training-epochs 0."""
+    if args.training_epochs == 0:
+        return None
 
     def decay_learning_rate(epoch):
         finetuning.learning_rate.set_value(np.float32(args.finetune_lr * args.lr_decay**epoch))
@@ -378,21 +402,26 @@ def gemm_bound(args, datasets, n_train_batches, result, rate):
             total += n_train * flops.mlp_forward(sizes[k - 1 : k + 1])
         elif k > 0:  # every step runs the layers below again
             total += epochs * stepped * flops.mlp_forward(sizes[: k + 1])
-    best = [record["best_validation_error"] for record in result["history"]]
-    new_bests = sum(b < a for a, b in zip([float("inf"), *best], best))
-    scored = [n // args.batch_size * args.batch_size for n in (n_valid, n_test)]
-    total += result["epochs"] * stepped * flops.mlp_step(sizes)
-    total += (result["epochs"] * scored[0] + new_bests * scored[1]) * flops.mlp_forward(sizes)
+    if result is not None:
+        best = [record["best_validation_error"] for record in result["history"]]
+        new_bests = sum(b < a for a, b in zip([float("inf"), *best], best))
+        scored = [n // args.batch_size * args.batch_size for n in (n_valid, n_test)]
+        total += result["epochs"] * stepped * flops.mlp_step(sizes)
+        total += (result["epochs"] * scored[0] + new_bests * scored[1]) * flops.mlp_forward(sizes)
     return {"gemm_rate": rate, "flops": total, "seconds": total / rate, "ratio": None}
 
 
 def report(result, seconds, dataset_name, bound):
     """The errors, the minutes taken and their ratio to the GEMM bound, in one line."""
     ratio = "" if bound["ratio"] is None else f"{bound['ratio']:.2f}x "
+    errors = (
+        "pretraining only (--training-epochs 0)"
+        if result is None
+        else f"best validation error {100 * result['best_validation_error']:.2f}% at epoch "
+        f"{result['best_epoch']}, test error {100 * result['test_error']:.2f}%"
+    )
     print(
-        f"best validation error {100 * result['best_validation_error']:.2f}% at epoch "
-        f"{result['best_epoch']}, test error {100 * result['test_error']:.2f}%; "
-        f"pretraining {seconds['pretraining'] / 60:.1f} min, fine-tuning "
+        f"{errors}; pretraining {seconds['pretraining'] / 60:.1f} min, fine-tuning "
         f"{seconds['finetuning'] / 60:.1f} min, total {seconds['total'] / 60:.1f} min, "
         f"{ratio}the GEMM bound of {bound['seconds'] / 60:.1f} min ({bound['flops']:.2e} "
         f"FLOPs at {bound['gemm_rate'] / 1e9:,.0f} GFLOP/s)",
@@ -412,8 +441,10 @@ def write_results(args, sda, dataset_name, pretraining_costs, result, seconds, c
         "config": settings(args),
         "dataset": dataset_name,
         "pretraining": {"cost": pretraining_costs, "seconds": round(seconds["pretraining"], 1)},
-        "finetuning": {**result, "seconds": round(seconds["finetuning"], 1)},
-        "test_error": result["test_error"],
+        "finetuning": None
+        if result is None
+        else {**result, "seconds": round(seconds["finetuning"], 1)},
+        "test_error": None if result is None else result["test_error"],
         "total_seconds": round(seconds["total"], 1),
         "gemm_bound": bound,
     }

@@ -121,6 +121,41 @@ def test_the_same_seed_gives_bit_identical_runs(tmp_path):
 
 
 @pytest.mark.slow
+def test_fine_tuning_from_a_saved_pretraining_is_the_whole_run(tmp_path):
+    """--training-epochs 0 saves the pretrained SdA with its generator; --init of it
+    with --pretraining-epochs 0 fine-tunes exactly as the run that does both."""
+    sda = {**SDA, "hidden": [40, 30], "limit": 1000, "pretraining_epochs": 1, "seed": 5}
+    whole = run_script("train_sda.py", **sda, output=tmp_path / "whole")
+    assert whole.returncode == 0, whole.stderr
+    pretrained = run_script(
+        "train_sda.py", **{**sda, "training_epochs": 0}, output=tmp_path / "pre"
+    )
+    assert pretrained.returncode == 0 and "pretraining only" in pretrained.stdout
+    metrics = json.loads((tmp_path / "pre" / "metrics.json").read_text())
+    assert metrics["finetuning"] is None and metrics["test_error"] is None
+    init = tmp_path / "pre" / "params.npz"
+    tuned = run_script(
+        "train_sda.py", **{**sda, "pretraining_epochs": 0}, init=init, output=tmp_path / "tuned"
+    )
+    assert tuned.returncode == 0, tuned.stderr
+    assert f"weights and random generator from {init}" in tuned.stdout
+    with (
+        np.load(tmp_path / "whole" / "params.npz") as a,
+        np.load(tmp_path / "tuned" / "params.npz") as b,
+    ):
+        for name in a.files:
+            np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    finetuning = [r for r in records(tmp_path / "whole") if r["phase"] == "fine-tuning"]
+    assert records(tmp_path / "tuned") == finetuning
+    # An SdA of other sizes is refused, naming the file and the parameter.
+    other = run_script(
+        "train_sda.py", **{**sda, "hidden": [40, 20]}, init=init, output=tmp_path / "x"
+    )
+    assert other.returncode == 1 and "Traceback" not in other.stderr
+    assert str(init) in other.stderr and "parameter W2" in other.stderr
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "script, options",
     [
