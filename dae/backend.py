@@ -12,7 +12,8 @@ compiler flags:
 * otherwise PyTensor's default, its Numba linker.
 
 :func:`use_device` switches the functions compiled afterwards to PyTensor's JAX
-backend on a GPU (``"gpu"``) and back (``"cpu"``); :func:`describe` says what is
+backend on a GPU (``"gpu"``) or on JAX's default device (``"jax"``), and back
+(``"cpu"``); :func:`describe` says what is
 in use. The library compiles through :func:`function`, which under JAX puts the
 shared data on the device once instead of copying it there on every call.
 """
@@ -70,9 +71,11 @@ def use_device(device):
 
     Parameters
     ----------
-    device : {"cpu", "gpu"}
-        ``"cpu"``, the backend chosen at import; or ``"gpu"``, PyTensor's JAX
-        backend on the first GPU that JAX sees (``pip install "dae[gpu]"``).
+    device : {"cpu", "gpu", "jax"}
+        ``"cpu"``, the backend chosen at import; ``"gpu"``, PyTensor's JAX
+        backend on the first GPU that JAX sees (``pip install "dae[gpu]"``); or
+        ``"jax"``, the same backend on JAX's default device, the CPU where there
+        is no GPU: the GPU path, checked on a machine without one.
 
     Raises
     ------
@@ -84,17 +87,18 @@ def use_device(device):
     if device == "cpu":
         pytensor.config.mode = _cpu_mode
         return
-    if device != "gpu":
-        raise ValueError(f"device must be 'cpu' or 'gpu', got {device!r}")
+    if device not in ("gpu", "jax"):
+        raise ValueError(f"device must be 'cpu', 'gpu' or 'jax', got {device!r}")
     try:
         import jax
     except ImportError as e:
-        raise DeviceError('device "gpu" needs JAX: pip install "dae[gpu]"') from e
-    try:
-        gpus = jax.devices("gpu")
-    except RuntimeError as e:
-        raise DeviceError(f'device "gpu": JAX finds no GPU ({e})') from e
-    jax.config.update("jax_default_device", gpus[0])
+        raise DeviceError(f'device "{device}" needs JAX: pip install "dae[gpu]"') from e
+    if device == "gpu":
+        try:
+            gpus = jax.devices("gpu")
+        except RuntimeError as e:
+            raise DeviceError(f'device "gpu": JAX finds no GPU ({e})') from e
+        jax.config.update("jax_default_device", gpus[0])
     pytensor.config.mode = "JAX"
 
 

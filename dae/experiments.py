@@ -206,9 +206,10 @@ def add_schedule_options(parser):
     )
     parser.add_argument(
         "--device",
-        choices=["cpu", "gpu"],
+        choices=["cpu", "gpu", "jax"],
         default="cpu",
-        help="gpu: compile with PyTensor's JAX backend for the GPU (default: %(default)s)",
+        help="gpu: compile with PyTensor's JAX backend for the GPU; jax: the same backend "
+        "on JAX's default device, the CPU without a GPU (default: %(default)s)",
     )
     parser.add_argument(
         "--pretraining-epochs",

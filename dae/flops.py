@@ -45,11 +45,11 @@ def gemm_rate(n=None, repeats=5, device="cpu"):
     """The float32 GEMM rate of ``device`` in FLOP/s: the best of ``repeats`` products
     of two ``n x n`` matrices, through NumPy's BLAS on ``"cpu"`` (n 2048 by default,
     about a second in all) and through JAX on ``"gpu"`` (n 8192: smaller products
-    leave a GPU idle)."""
+    leave a GPU idle) and on ``"jax"``, JAX's default device."""
     n = n or (8192 if device == "gpu" else 2048)
     rng = np.random.default_rng(0)
     a, b = (rng.random((n, n), dtype=np.float32) for _ in range(2))
-    if device == "gpu":
+    if device in ("gpu", "jax"):
         import jax.numpy as jnp
 
         a, b = jnp.asarray(a), jnp.asarray(b)

@@ -1,8 +1,11 @@
 """The JAX backend (dae's GPU path), run on the CPU against the default backend."""
 
+import json
+
 import numpy as np
 import pytensor
 import pytest
+from helpers.scripts import run_script
 
 import dae
 from dae import SdA, dA
@@ -105,7 +108,7 @@ def test_cached_pretraining_runs_under_jax(train):
 
 
 def test_use_device_names_what_is_wrong():
-    with pytest.raises(ValueError, match="'cpu' or 'gpu'"):
+    with pytest.raises(ValueError, match="'cpu', 'gpu' or 'jax'"):
         dae.backend.use_device("tpu")
     if not any(d.platform == "gpu" for d in jax.devices()):
         with pytest.raises(dae.backend.DeviceError, match="no GPU"):
@@ -119,3 +122,14 @@ def test_describe_names_the_backend_in_use():
         assert "JAX backend on" in dae.backend.describe()
     with pytensor.config.change_flags(mode="NUMBA"):
         assert dae.backend.describe().endswith("Numba linker")
+
+
+def test_the_jax_device_runs_train_sda_on_jax_s_default_device(tmp_path):
+    """--device jax: the GPU path's backend on whatever JAX has, here the CPU."""
+    sda = dict(hidden=[30, 20], corruption=[0.1, 0.2], pretraining_epochs=1, training_epochs=2)
+    result = run_script(
+        "train_sda.py", data="sample", limit=400, device="jax", output=tmp_path / "run", **sda
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "JAX backend on" in result.stdout and "fine-tuning epoch 2" in result.stdout
+    assert 0 <= json.loads((tmp_path / "run" / "metrics.json").read_text())["test_error"] < 0.9
