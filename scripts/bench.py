@@ -20,6 +20,7 @@ import argparse
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +81,11 @@ def dae_da(x, batch, weights, corruption=CORRUPTION):
         param.set_value(value.copy())
     fn = da.pretraining_function(pytensor.shared(x, borrow=True), batch)
     corruption, lr = np.float32(corruption), np.float32(DA_LR)
-    return (lambda i: fn(i, corruption, lr)), lambda: [p.get_value() for p in da.params]
+    # float(): the cost reaches Python, as every step here returns it; under JAX,
+    # whose calls return before the work is done, that waits for the step to end.
+    return (lambda i: float(fn(i, corruption, lr))), lambda: [
+        np.asarray(p.get_value()) for p in da.params
+    ]
 
 
 def dae_finetune(x, y, batch, weights):
@@ -89,16 +94,16 @@ def dae_finetune(x, y, batch, weights):
         param.set_value(value.copy())
     shared = [(pytensor.shared(x, borrow=True), pytensor.shared(y, borrow=True))] * 3
     train_fn, _, _ = sda.build_finetune_functions(shared, batch, FINETUNE_LR)
-    return train_fn, lambda: [p.get_value() for p in sda.params]
+    return (lambda i: float(train_fn(i))), lambda: [np.asarray(p.get_value()) for p in sda.params]
 
 
 # ---------------------------------------------------------------- PyTorch eager
-def torch_da(x, batch, weights, corruption=CORRUPTION):
+def torch_da(x, batch, weights, corruption=CORRUPTION, device="cpu"):
     import torch
     import torch.nn.functional as F
 
-    data = torch.from_numpy(x)
-    W, b, b_prime = (torch.nn.Parameter(torch.tensor(w)) for w in weights)
+    data = torch.from_numpy(x).to(device)
+    W, b, b_prime = (torch.nn.Parameter(torch.tensor(w, device=device)) for w in weights)
     opt = torch.optim.SGD([W, b, b_prime], lr=DA_LR)
 
     def step(i):
@@ -112,18 +117,19 @@ def torch_da(x, batch, weights, corruption=CORRUPTION):
         opt.step()
         return loss.item()
 
-    return step, lambda: [p.detach().numpy().copy() for p in (W, b, b_prime)]
+    return step, lambda: [p.detach().cpu().numpy().copy() for p in (W, b, b_prime)]
 
 
-def torch_finetune(x, y, batch, weights):
+def torch_finetune(x, y, batch, weights, device="cpu"):
     import torch
     import torch.nn.functional as F
 
-    data, labels = torch.from_numpy(x), torch.from_numpy(y.astype(np.int64))
+    data = torch.from_numpy(x).to(device)
+    labels = torch.from_numpy(y.astype(np.int64)).to(device)
     modules = []
     for W in weights[0:-2:2]:
         modules += [torch.nn.Linear(*W.shape), torch.nn.Sigmoid()]
-    model = torch.nn.Sequential(*modules, torch.nn.Linear(*weights[-2].shape))
+    model = torch.nn.Sequential(*modules, torch.nn.Linear(*weights[-2].shape)).to(device)
     linears = [m for m in model if isinstance(m, torch.nn.Linear)]
     with torch.no_grad():
         for linear, W, b in zip(linears, weights[0::2], weights[1::2]):
@@ -142,7 +148,8 @@ def torch_finetune(x, y, batch, weights):
     def current():
         out = []
         for linear in linears:
-            out += [linear.weight.detach().numpy().T.copy(), linear.bias.detach().numpy().copy()]
+            weight, bias = (p.detach().cpu().numpy() for p in (linear.weight, linear.bias))
+            out += [weight.T.copy(), bias.copy()]
         return out
 
     return step, current
@@ -211,6 +218,33 @@ IMPLEMENTATIONS = {
 }
 
 
+def on_device(build, device):
+    """``build``, compiling dae's functions for ``device`` (dae.backend.use_device)."""
+
+    def build_on_device(*args, **kwargs):
+        dae.backend.use_device(device)
+        try:
+            return build(*args, **kwargs)
+        finally:
+            dae.backend.use_device("cpu")
+
+    return build_on_device
+
+
+def device_implementations(device, with_torch):
+    """On a GPU (or JAX's default device): dae there, dae on the CPU's C backend, and
+    PyTorch on CUDA when ``with_torch``."""
+    found = {
+        "dae": tuple(on_device(build, device) for build in IMPLEMENTATIONS["dae"]),
+        "dae-cpu": IMPLEMENTATIONS["dae"],
+    }
+    if with_torch:
+        found["pytorch"] = tuple(
+            partial(build, device="cuda") for build in IMPLEMENTATIONS["pytorch"]
+        )
+    return found
+
+
 # ---------------------------------------------------------------- timing
 def time_steps(step, n_steps, n_batches, offset):
     t = time.perf_counter()
@@ -219,14 +253,19 @@ def time_steps(step, n_steps, n_batches, offset):
     return time.perf_counter() - t
 
 
-def run(x, y, names, rounds, examples):
-    cases = [("dA", b) for b in (1, 20, 128)] + [("fine-tune", b) for b in (20, 128)]
+def run(x, y, names, rounds, examples, batches=(1, 20, 128), implementations=None, peak=None):
+    """Medians over ``rounds`` of each implementation's examples per second, for a
+    dA step at each of ``batches`` and a fine-tuning step at each above 1; the rows
+    and the GEMM rate (``peak``, or measured each round on the CPU) they are set
+    against."""
+    implementations = implementations or IMPLEMENTATIONS
+    cases = [("dA", b) for b in batches] + [("fine-tune", b) for b in batches if b > 1]
     steps, flops = {}, {}
     weights = {"dA": da_weights(), "fine-tune": sda_weights()}
     for task, batch in cases:
         flops[task, batch] = (da_flops if task == "dA" else finetune_flops)(batch)
         for name in names:
-            build_da, build_finetune = IMPLEMENTATIONS[name]
+            build_da, build_finetune = implementations[name]
             if task == "dA":
                 step, _ = build_da(x, batch, weights[task])
             else:
@@ -238,7 +277,8 @@ def run(x, y, names, rounds, examples):
     rates = {key: [] for key in steps}
     gemm = []
     for r in range(rounds):
-        gemm.append(gemm_rate())
+        if peak is None:
+            gemm.append(gemm_rate())
         for task, batch in cases:
             n_steps = max(1, (examples // 10 if batch == 1 else examples) // batch)
             for name in names[r % len(names) :] + names[: r % len(names)]:
@@ -249,7 +289,7 @@ def run(x, y, names, rounds, examples):
                 rates[task, batch, name].append(n_steps * batch / seconds)
         print(f"round {r + 1}/{rounds} done", file=sys.stderr, flush=True)
 
-    peak = statistics.median(gemm)
+    peak = peak or statistics.median(gemm)
     rows = []
     for task, batch in cases:
         row = {"step": task, "batch": batch}
@@ -364,8 +404,9 @@ def reference_check(datasets, log):
     return {"dA_seconds": da_seconds, "SdA_seconds": sda_seconds}
 
 
-def print_table(rows, names, peak):
-    print(f"float32 GEMM rate of this machine (NumPy, 2048^3): {peak / 1e9:.1f} GFLOP/s\n")
+def print_table(rows, names, peak, device="cpu"):
+    where = "this machine (NumPy, 2048^3)" if device == "cpu" else f"device {device} (JAX, 8192^3)"
+    print(f"float32 GEMM rate of {where}: {peak / 1e9:.1f} GFLOP/s\n")
     head = ["step", "batch"] + [f"{n} ex/s" for n in names]
     head += [f"dae/{n}" for n in names[1:]] + [f"{n} % GEMM" for n in names]
     print(" | ".join(head))
@@ -380,7 +421,6 @@ def print_table(rows, names, peak):
 
 def main(argv=None):
     args = parse_args(argv)
-    names = implementations(args.without)
     datasets, name = load_mnist_or_sample(args.data)
     if args.reference and name != "mnist":
         sys.exit(
@@ -389,11 +429,19 @@ def main(argv=None):
         )
     x = datasets[0][0].get_value()
     y = datasets[0][1].get_value()
-    rows, peak = run(x, y, names, args.rounds, args.examples)
-    print_table(rows, names, peak)
-    result = {"dataset": name, "gemm_flops": peak, "rows": rows, "argv": sys.argv[1:]}
-    result["variants"] = variants(x, y, args.rounds, args.examples)
-    print_variants(result["variants"])
+    if args.device == "cpu":
+        names, found, peak = implementations(args.without), IMPLEMENTATIONS, None
+    else:
+        found = device_implementations(args.device, with_cuda_torch(args.without))
+        names, peak = list(found), gemm_rate(device=args.device)
+    batches = args.batches or ((1, 20, 128) if args.device == "cpu" else (20, 128, 1024))
+    rows, peak = run(x, y, names, args.rounds, args.examples, batches, found, peak)
+    print_table(rows, names, peak, args.device)
+    result = {"dataset": name, "device": args.device, "gemm_flops": peak, "rows": rows}
+    result.update(describe=dae.backend.describe(), argv=sys.argv[1:])
+    if args.device == "cpu":
+        result["variants"] = variants(x, y, args.rounds, args.examples)
+        print_variants(result["variants"])
     if args.reference:
         result["reference"] = reference_check(datasets, print)
         print("published float32 on one i7-920 core: dA 71 s, SdA 191.2 s")
@@ -421,6 +469,19 @@ def parse_args(argv=None):
         default=[],
         help="leave an implementation out (it is reported as left out)",
     )
+    parser.add_argument(
+        "--device",
+        choices=["cpu", "gpu", "jax"],
+        default="cpu",
+        help="gpu (or jax, JAX's default device): time dae there against dae on the CPU "
+        "and PyTorch with CUDA, at batches 20, 128 and 1024 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--batches",
+        type=positive_int,
+        nargs="+",
+        help="batch sizes (default: 1 20 128 on the CPU; 20 128 1024 on a device)",
+    )
     parser.add_argument("--reference", action="store_true", help="also run the tutorials' check")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     return parser.parse_args(argv)
@@ -438,6 +499,23 @@ def implementations(without):
     else:
         print("PyTorch left out (--without pytorch)", file=sys.stderr)
     return names
+
+
+def with_cuda_torch(without):
+    """Whether PyTorch with CUDA is there to time beside dae on a device; says which."""
+    if "pytorch" in without:
+        print("PyTorch left out (--without pytorch)", file=sys.stderr)
+        return False
+    try:
+        import torch
+    except ImportError:
+        print("PyTorch left out: not installed", file=sys.stderr)
+        return False
+    if not torch.cuda.is_available():
+        print(f"PyTorch {torch.__version__} left out: it sees no CUDA device", file=sys.stderr)
+        return False
+    print(f"PyTorch {torch.__version__} on {torch.cuda.get_device_name()}", file=sys.stderr)
+    return True
 
 
 def print_variants(results):
