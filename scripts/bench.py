@@ -438,7 +438,7 @@ def main(argv=None):
     rows, peak = run(x, y, names, args.rounds, args.examples, batches, found, peak)
     print_table(rows, names, peak, args.device)
     result = {"dataset": name, "device": args.device, "gemm_flops": peak, "rows": rows}
-    result.update(describe=dae.backend.describe(), argv=sys.argv[1:])
+    result.update(describe=on_device(dae.backend.describe, args.device)(), argv=sys.argv[1:])
     if args.device == "cpu":
         result["variants"] = variants(x, y, args.rounds, args.examples)
         print_variants(result["variants"])
