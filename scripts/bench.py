@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Steps per second of dae beside PyTorch eager and hand-written NumPy.
+"""Steps per second of dae beside PyTorch (eager and ``torch.compile``), JAX ``jit`` and
+hand-written NumPy.
 
 In one run, on the same MNIST digits and shapes, times
 
@@ -7,16 +8,18 @@ In one run, on the same MNIST digits and shapes, times
 * an SdA 784-1000-1000-1000-10 fine-tuning step at batch sizes 20 and 128;
 
 for each implementation, in rounds that take turns so that the machine's noise
-hits all of them alike, and reports medians of examples per second, the ratios
-dae/PyTorch and dae/NumPy, and the share of the machine's float32 GEMM rate
+hits all of them alike, and reports medians of examples per second, dae's ratio
+to each of the others, and the share of the machine's float32 GEMM rate
 (measured in the same run) that each step reaches. With ``--reference`` it also
-times the tutorials' historic speed check at batch size 300.
+times the tutorials' historic speed check at batch size 300; with ``--device gpu``,
+dae on a GPU (see --help).
 
-    pip install torch==2.13.0        # the CPU build
+    pip install torch==2.13.0 jax    # PyTorch's CPU build
     python scripts/bench.py
 """
 
 import argparse
+import importlib
 import statistics
 import sys
 import time
@@ -98,7 +101,9 @@ def dae_finetune(x, y, batch, weights):
 
 
 # ---------------------------------------------------------------- PyTorch eager
-def torch_da(x, batch, weights, corruption=CORRUPTION, device="cpu"):
+def torch_da(x, batch, weights, corruption=CORRUPTION, device="cpu", compile=False):
+    """PyTorch eager; with ``compile``, the loss through ``torch.compile``, as its
+    tutorial compiles a model's forward pass (the backward pass is compiled with it)."""
     import torch
     import torch.nn.functional as F
 
@@ -106,12 +111,17 @@ def torch_da(x, batch, weights, corruption=CORRUPTION, device="cpu"):
     W, b, b_prime = (torch.nn.Parameter(torch.tensor(w, device=device)) for w in weights)
     opt = torch.optim.SGD([W, b, b_prime], lr=DA_LR)
 
-    def step(i):
-        xb = data[i * batch : (i + 1) * batch]
+    def da_loss(xb):
         tilde_x = xb * (torch.rand_like(xb) >= corruption)
         h = torch.sigmoid(tilde_x @ W + b)
         a = h @ W.t() + b_prime
-        loss = F.binary_cross_entropy_with_logits(a, xb, reduction="sum") / batch
+        return F.binary_cross_entropy_with_logits(a, xb, reduction="sum") / xb.shape[0]
+
+    if compile:
+        da_loss = torch.compile(da_loss)
+
+    def step(i):
+        loss = da_loss(data[i * batch : (i + 1) * batch])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -120,7 +130,8 @@ def torch_da(x, batch, weights, corruption=CORRUPTION, device="cpu"):
     return step, lambda: [p.detach().cpu().numpy().copy() for p in (W, b, b_prime)]
 
 
-def torch_finetune(x, y, batch, weights, device="cpu"):
+def torch_finetune(x, y, batch, weights, device="cpu", compile=False):
+    """PyTorch eager, or with ``compile`` the model through ``torch.compile``."""
     import torch
     import torch.nn.functional as F
 
@@ -136,10 +147,11 @@ def torch_finetune(x, y, batch, weights, device="cpu"):
             linear.weight.copy_(torch.from_numpy(W.T))  # torch stores (out, in)
             linear.bias.copy_(torch.from_numpy(b))
     opt = torch.optim.SGD(model.parameters(), lr=FINETUNE_LR)
+    forward = torch.compile(model) if compile else model
 
     def step(i):
         rows = slice(i * batch, (i + 1) * batch)
-        loss = F.cross_entropy(model(data[rows]), labels[rows])
+        loss = F.cross_entropy(forward(data[rows]), labels[rows])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -153,6 +165,68 @@ def torch_finetune(x, y, batch, weights, device="cpu"):
         return out
 
     return step, current
+
+
+# ---------------------------------------------------------------- JAX jit
+def jax_da(x, batch, weights, corruption=CORRUPTION):
+    """JAX as its tutorials teach: a pure loss, ``jax.value_and_grad``, an SGD update
+    over the parameters' tree, all in one ``jax.jit`` function; the data on the
+    device once, the minibatch cut inside with ``lax.dynamic_slice_in_dim``."""
+    import jax
+    import jax.numpy as jnp
+
+    def loss(params, xb, key):
+        W, b, b_prime = params
+        tilde_x = xb * (jax.random.uniform(key, xb.shape) >= corruption)
+        h = jax.nn.sigmoid(tilde_x @ W + b)
+        a = h @ W.T + b_prime
+        return jnp.sum(jax.nn.softplus(a) - xb * a) / xb.shape[0]
+
+    @jax.jit
+    def update(params, key, data, i):
+        key, draw = jax.random.split(key)
+        xb = jax.lax.dynamic_slice_in_dim(data, i * batch, batch)
+        cost, grads = jax.value_and_grad(loss)(params, xb, draw)
+        return cost, jax.tree.map(lambda p, g: p - DA_LR * g, params, grads), key
+
+    state = {"params": tuple(jnp.asarray(w) for w in weights), "key": jax.random.key(0)}
+    data = jnp.asarray(x)
+
+    def step(i):
+        cost, state["params"], state["key"] = update(state["params"], state["key"], data, i)
+        return float(cost)
+
+    return step, lambda: [np.asarray(p) for p in state["params"]]
+
+
+def jax_finetune(x, y, batch, weights):
+    import jax
+    import jax.numpy as jnp
+
+    def loss(params, xb, yb):
+        h = xb
+        for W, b in params[:-1]:
+            h = jax.nn.sigmoid(h @ W + b)
+        W, b = params[-1]
+        log_p = jax.nn.log_softmax(h @ W + b)
+        return -jnp.mean(jnp.take_along_axis(log_p, yb[:, None], axis=1))
+
+    @jax.jit
+    def update(params, data, labels, i):
+        xb = jax.lax.dynamic_slice_in_dim(data, i * batch, batch)
+        yb = jax.lax.dynamic_slice_in_dim(labels, i * batch, batch)
+        cost, grads = jax.value_and_grad(loss)(params, xb, yb)
+        return cost, jax.tree.map(lambda p, g: p - FINETUNE_LR * g, params, grads)
+
+    pairs = zip(weights[0::2], weights[1::2])
+    state = {"params": [(jnp.asarray(W), jnp.asarray(b)) for W, b in pairs]}
+    data, labels = jnp.asarray(x), jnp.asarray(y.astype(np.int32))
+
+    def step(i):
+        cost, state["params"] = update(state["params"], data, labels, i)
+        return float(cost)
+
+    return step, lambda: [np.asarray(a) for pair in state["params"] for a in pair]
 
 
 # ---------------------------------------------------------------- NumPy by hand
@@ -214,7 +288,15 @@ def numpy_finetune(x, y, batch, weights):
 IMPLEMENTATIONS = {
     "dae": (dae_da, dae_finetune),
     "pytorch": (torch_da, torch_finetune),
+    "torch-compile": (partial(torch_da, compile=True), partial(torch_finetune, compile=True)),
+    "jax-jit": (jax_da, jax_finetune),
     "numpy": (numpy_da, numpy_finetune),
+}
+#: The library each implementation needs, and how to install it.
+NEEDS = {
+    "pytorch": ("torch", "pip install torch==2.13.0"),
+    "torch-compile": ("torch", "pip install torch==2.13.0"),
+    "jax-jit": ("jax", "pip install jax"),
 }
 
 
@@ -464,7 +546,7 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--without",
-        choices=["pytorch"],
+        choices=[name for name in IMPLEMENTATIONS if name != "dae"],
         action="append",
         default=[],
         help="leave an implementation out (it is reported as left out)",
@@ -488,16 +570,18 @@ def parse_args(argv=None):
 
 
 def implementations(without):
-    """The names of the implementations to time; exits if PyTorch is wanted but missing."""
+    """The names of the implementations to time; exits if one wanted is missing."""
     names = [n for n in IMPLEMENTATIONS if n not in without]
-    if "pytorch" in names:
-        try:
-            import torch
-        except ImportError:
-            sys.exit("error: PyTorch is missing: pip install torch==2.13.0, or --without pytorch")
-        print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads", file=sys.stderr)
-    else:
-        print("PyTorch left out (--without pytorch)", file=sys.stderr)
+    for name in names:
+        if name in NEEDS:
+            module, install = NEEDS[name]
+            try:
+                library = importlib.import_module(module)
+            except ImportError:
+                sys.exit(f"error: {name} needs {module}: {install}, or --without {name}")
+            print(f"{name}: {module} {library.__version__}", file=sys.stderr)
+    for name in without:
+        print(f"{name} left out (--without {name})", file=sys.stderr)
     return names
 
 

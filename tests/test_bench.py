@@ -1,4 +1,4 @@
-"""scripts/bench.py times the same work in dae, NumPy and PyTorch: check that it is."""
+"""scripts/bench.py times the same work in dae, NumPy, PyTorch and JAX: check that it is."""
 
 import time
 from types import SimpleNamespace
@@ -18,13 +18,16 @@ def digits_200(sample_arrays):
     return x[:200].copy(), y[:200].copy()
 
 
+PEERS = ["numpy", "pytorch", "torch-compile", "jax-jit"]
+
+
 def available(name):
-    if name == "pytorch":
-        pytest.importorskip("torch")
+    if name in bench.NEEDS:
+        pytest.importorskip(bench.NEEDS[name][0])
     return bench.IMPLEMENTATIONS[name]
 
 
-@pytest.mark.parametrize("name", ["numpy", "pytorch"])
+@pytest.mark.parametrize("name", PEERS)
 def test_da_steps_match_dae(digits_200, name):
     """Without noise, two steps from the same weights give the same costs and weights."""
     x, _ = digits_200
@@ -40,7 +43,7 @@ def test_da_steps_match_dae(digits_200, name):
         np.testing.assert_allclose(a, b, atol=2e-5)
 
 
-@pytest.mark.parametrize("name", ["numpy", "pytorch"])
+@pytest.mark.parametrize("name", PEERS)
 def test_finetune_steps_match_dae(digits_200, name):
     x, y = digits_200
     weights = bench.sda_weights()
