@@ -118,16 +118,79 @@ def describe():
     return f"PyTensor {pytensor.__version__}, mode {mode}, linker {pytensor.config.linker}"
 
 
-def function(inputs, outputs=None, defaults=None, checks=None, n_batches=None, **kwargs):
+#: Training steps per call of a compiled function, by PyTensor mode (1 if not here):
+#: where a call costs more than a step, several steps go in one call.
+STEPS_PER_CALL = {"JAX": 50}
+
+
+def default_steps_per_call():
+    """How many training steps one call takes under the mode in use (STEPS_PER_CALL)."""
+    return STEPS_PER_CALL.get(pytensor.config.mode, 1)
+
+
+def function(
+    inputs, outputs=None, defaults=None, checks=None, n_batches=None, steps_per_call=1, **kwargs
+):
     """``pytensor.function`` as a :class:`dae.functions.CompiledFunction`, with the
-    data kept on the device under JAX.
+    data kept on the device under JAX, and the steps of several calls in one.
 
     ``defaults``, ``checks`` and ``n_batches`` go to the CompiledFunction, the
     rest to ``pytensor.function``. PyTensor's JAX backend reads a shared
     variable's NumPy value anew, copying it from the host, on every call; this
     puts each shared input that still holds a NumPy array on the device once.
     Updated values come back as device arrays and stay there.
+
+    ``steps_per_call`` (None: :func:`default_steps_per_call`), for a training step whose
+    first input is the minibatch index: above 1, the function also gets a
+    ``chunk``, a function of the same inputs that takes that many steps, on
+    minibatches ``index`` to ``index + steps_per_call - 1``, through one ``scan``
+    (JAX's ``lax.scan``), and returns their outputs stacked. Each step sees the
+    updates of the one before, as in separate calls.
     """
+    fn = _compile(inputs, outputs, defaults, checks, n_batches, **kwargs)
+    steps = default_steps_per_call() if steps_per_call is None else steps_per_call
+    if steps > 1:
+        chunk_inputs, chunk_outputs, updates = scanned(
+            inputs, outputs, kwargs["updates"], kwargs.get("givens"), steps
+        )
+        chunk_kwargs = {k: v for k, v in kwargs.items() if k not in ("updates", "givens")}
+        fn.chunk = _compile(
+            chunk_inputs, chunk_outputs, defaults, checks, None, updates=updates, **chunk_kwargs
+        )
+        fn.steps = fn.chunk.steps = steps
+    return fn
+
+
+def scanned(inputs, outputs, updates, givens, steps):
+    """The inputs, outputs and updates of ``steps`` consecutive training steps in
+    one ``scan``: the step of ``outputs`` and ``updates`` (after ``givens``) on
+    minibatch ``index + t`` for t = 0 .. steps - 1, where ``index = inputs[0]``."""
+    from pytensor.graph.replace import graph_replace
+    from pytensor.scan import scan
+
+    index, *others = inputs
+    first = index.type(index.name)
+    single = not isinstance(outputs, list | tuple)
+    outputs = [outputs] if single else list(outputs)
+    updates = dict(updates)
+    graphs = [*outputs, *updates.values()]
+    if givens:
+        graphs = graph_replace(graphs, dict(givens))
+
+    def step(t, first, *values):
+        replaced = graph_replace(graphs, {index: first + t, **dict(zip(others, values))})
+        return replaced[: len(outputs)], dict(zip(updates, replaced[len(outputs) :]))
+
+    stacked, scan_updates = scan(
+        step, sequences=[pytensor.tensor.arange(steps)], non_sequences=[first, *others]
+    )
+    stacked = stacked[0] if single and isinstance(stacked, list) else stacked
+    return [first, *others], stacked, scan_updates
+
+
+def _compile(inputs, outputs, defaults, checks, n_batches, **kwargs):
+    """``pytensor.function`` of the arguments as a CompiledFunction, its shared data
+    on the device under JAX."""
     if pytensor.config.mode != "JAX" and kwargs.get("mode") != "JAX":
         fn = pytensor.function(inputs, outputs, **kwargs)
         return CompiledFunction(fn, defaults, checks, n_batches)

@@ -28,7 +28,12 @@ class CompiledFunction(Function):
       call time (the defaults are the caller's to check);
     * ``n_batches``: with it, a call without arguments returns the list of the
       function's values on minibatches ``0 .. n_batches - 1``, as the tutorials'
-      ``validate_score()`` did.
+      ``validate_score()`` did;
+    * ``chunk``: None, or a function that takes ``chunk.steps`` training steps in
+      one call, on minibatches ``index`` to ``index + chunk.steps - 1``, and
+      returns their values in order; the same steps as as many calls of this
+      function (see :func:`dae.backend.function`). The training loops use it when
+      it is there.
 
     Examples
     --------
@@ -40,7 +45,7 @@ class CompiledFunction(Function):
     (2.0, 1.0, 4.0)
     """
 
-    __slots__ = ("defaults", "checks", "n_batches", "input_names")
+    __slots__ = ("defaults", "checks", "n_batches", "input_names", "chunk", "steps")
 
     def __init__(self, function, defaults=None, checks=None, n_batches=None):
         super().__init__(
@@ -61,6 +66,7 @@ class CompiledFunction(Function):
         if unknown:
             raise ValueError(f"no input named {sorted(unknown)}; the inputs are {self.input_names}")
         self.n_batches = n_batches
+        self.chunk, self.steps = None, 1
 
     def __call__(self, *args, **kwargs):
         if self.n_batches is not None and not args and not kwargs:

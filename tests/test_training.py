@@ -25,8 +25,9 @@ def test_pretrain_runs_each_layer_in_turn_with_its_corruption():
     assert [c[0] for c in calls] == [0] * 6 + [1] * 6
 
 
-def run(errors, n_train_batches=10, n_epochs=100, **kwargs):
-    """Early stopping on a scripted sequence of validation errors, one per epoch."""
+def run(errors, n_train_batches=10, n_epochs=100, chunk=1, **kwargs):
+    """Early stopping on a scripted sequence of validation errors, one per epoch;
+    with ``chunk`` above 1, ``train_fn`` also takes that many steps per call."""
     param = pytensor.shared(np.float32(0))
     steps = []
     scores = iter(errors)
@@ -35,6 +36,15 @@ def run(errors, n_train_batches=10, n_epochs=100, **kwargs):
         steps.append(index)
         param.set_value(np.float32(len(steps)))
         return 1.0
+
+    if chunk > 1:
+
+        def several(index):
+            several.calls += 1
+            return [train_fn(index + offset) for offset in range(chunk)]
+
+        several.steps, several.calls = chunk, 0
+        train_fn.chunk = several
 
     def valid_score():
         return [next(scores)]
@@ -87,3 +97,46 @@ def test_tiny_patience_still_validates():
     # Validation every minibatch (not a division by zero); no improvement after
     # the first, so patience 1 ends training at the second minibatch.
     assert len(steps) == 2 and result["epochs"] == 1
+
+
+@pytest.mark.parametrize("chunk", [3, 4, 7])
+@pytest.mark.parametrize(
+    "errors, options",
+    [
+        ([0.5, 0.4, 0.3, 0.2, 0.15, 0.1] + [0.2] * 100, {}),  # patience ends in epoch 12
+        ([0.5] + [0.5 * (0.999**k) for k in range(1, 100)], {}),  # ... at epoch 11's start
+        ([0.5] * 30, {"patience": 1}),  # validation after every minibatch
+        ([0.5, 0.4, 0.3] + [0.35] * 100, {"patience": 25}),  # validation every 10
+    ],
+)
+def test_several_steps_a_call_take_the_steps_of_one_a_call(chunk, errors, options):
+    """A train_fn with a ``chunk`` of several steps: the same steps, validations,
+    best and stop as one step a call; calls stop at each validation and at the
+    end of patience."""
+    result, steps, param = run(errors, **options)
+    chunked, chunked_steps, chunked_param = run(errors, chunk=chunk, **options)
+    assert chunked_steps == steps and chunked == result
+    assert chunked_param.get_value() == param.get_value()
+
+
+def test_a_chunk_is_used_where_it_fits():
+    calls = []
+
+    def train_fn(index):
+        calls.append(("one", index))
+        return 1.0
+
+    def chunk(index, corruption, lr):
+        calls.append(("chunk", index))
+        return [2.0, 2.0, 2.0]
+
+    chunk.steps = 3
+
+    def fn(index, corruption, lr):
+        return train_fn(index)
+
+    fn.chunk = chunk
+    costs = pretrain([fn], 8, 1, corruption_levels=[0.1], learning_rate=0.05, log=print)
+    # 8 minibatches: 0-2 and 3-5 in chunks of 3, then 6 and 7 one by one.
+    assert calls == [("chunk", 0), ("chunk", 3), ("one", 6), ("one", 7)]
+    assert costs == [[(6 * 2.0 + 2 * 1.0) / 8]]

@@ -309,7 +309,13 @@ class dA(Model):
         return cost, updates
 
     def pretraining_function(
-        self, train_set_x, batch_size, corruption_level=0.0, learning_rate=0.1, x=None
+        self,
+        train_set_x,
+        batch_size,
+        corruption_level=0.0,
+        learning_rate=0.1,
+        x=None,
+        steps_per_call=None,
     ):
         """Compile one SGD step on minibatch ``index`` of the shared ``train_set_x``.
 
@@ -318,7 +324,10 @@ class dA(Model):
         keyword values given here are its defaults, and a ``corruption`` given at
         call time is checked like them. ``x`` is the variable that the minibatch
         replaces: the dA's own input by default, the network's input when the dA
-        sits on top of other layers.
+        sits on top of other layers. With ``steps_per_call`` above 1, ``fn.chunk(index,
+        ...)`` takes that many steps, on minibatches ``index`` onwards, in one call
+        (:func:`dae.backend.function`); None is the backend's default
+        (:func:`dae.backend.default_steps_per_call`).
 
         Raises ValueError for a ``batch_size`` outside 1 to the rows of
         ``train_set_x`` or a bad corruption level, and DataError when, for the
@@ -344,4 +353,5 @@ class dA(Model):
             givens={self.x if x is None else x: minibatch(train_set_x, index, batch_size)},
             defaults={"corruption": corruption_level, "lr": learning_rate},
             checks={"corruption": partial(self.check_corruption_level, name="corruption")},
+            steps_per_call=steps_per_call,
         )

@@ -155,7 +155,7 @@ class SdA(Model):
         check_batch_size(batch_size, {"train_set_x": train_set_x})
         check_data(train_set_x, n_ins=self.n_ins, source="train_set_x")
 
-    def pretraining_functions(self, train_set_x, batch_size):
+    def pretraining_functions(self, train_set_x, batch_size, steps_per_call=None):
         """One compiled SGD step per layer, on minibatch ``index`` of ``train_set_x``.
 
         Each is called as ``fn(index, corruption=level, lr=rate)`` and returns the
@@ -164,17 +164,23 @@ class SdA(Model):
         runs ``x`` through the layers below it on every call;
         :meth:`cached_pretraining_functions` does not.
 
+        ``steps_per_call`` goes to :meth:`dA.pretraining_function`: with more than
+        one, each function also has a ``chunk`` that takes that many steps in one
+        call.
+
         Raises ValueError for a ``batch_size`` outside 1 to the rows of
         ``train_set_x``, and DataError unless ``train_set_x`` has ``n_ins``
         columns of values in [0, 1].
         """
         self._check_training_set(train_set_x, batch_size)
         return [
-            da.pretraining_function(train_set_x, batch_size, corruption_level=level, x=self.x)
+            da.pretraining_function(
+                train_set_x, batch_size, level, x=self.x, steps_per_call=steps_per_call
+            )
             for da, level in zip(self.dA_layers, self.corruption_levels)
         ]
 
-    def cached_pretraining_functions(self, train_set_x, batch_size):
+    def cached_pretraining_functions(self, train_set_x, batch_size, steps_per_call=None):
         """The pretraining steps of :meth:`pretraining_functions`, on cached inputs.
 
         The tutorials' own tip: once layer ``i - 1`` is trained, its codes of the
@@ -189,14 +195,14 @@ class SdA(Model):
         arguments are checked at once, as by :meth:`pretraining_functions`.
         """
         self._check_training_set(train_set_x, batch_size)
-        return self._cached_pretraining_functions(train_set_x, batch_size)
+        return self._cached_pretraining_functions(train_set_x, batch_size, steps_per_call)
 
-    def _cached_pretraining_functions(self, train_set_x, batch_size):
+    def _cached_pretraining_functions(self, train_set_x, batch_size, steps_per_call):
         layer_x = train_set_x
         for i, (da, level) in enumerate(zip(self.dA_layers, self.corruption_levels)):
             if i > 0:
                 layer_x = self.dA_layers[i - 1].hidden_representation(layer_x)
-            yield da.pretraining_function(layer_x, batch_size, corruption_level=level)
+            yield da.pretraining_function(layer_x, batch_size, level, steps_per_call=steps_per_call)
 
     def dropout_finetune_cost(self, rates):
         """The fine-tuning cost of the MLP with dropout (Srivastava et al., 2014).
@@ -235,7 +241,14 @@ class SdA(Model):
         return top.negative_log_likelihood(self.y), OrderedDict([(self.theano_rng, rng)])
 
     def build_finetune_functions(
-        self, datasets, batch_size, learning_rate, momentum=0.0, dropout=None, max_norm=None
+        self,
+        datasets,
+        batch_size,
+        learning_rate,
+        momentum=0.0,
+        dropout=None,
+        max_norm=None,
+        steps_per_call=None,
     ):
         """Compile the fine-tuning step and the validation and test scores.
 
@@ -258,12 +271,17 @@ class SdA(Model):
             After each step, scale every unit's incoming weights, in each layer, to
             a norm of at most ``max_norm`` (:func:`dae.updates.norm_constraint`);
             None, the tutorial's fine-tuning, by default.
+        steps_per_call : int, optional
+            With more than one, ``train_fn.chunk(index)`` takes that many steps in
+            one call (:func:`dae.backend.function`); None: the backend's default,
+            :func:`dae.backend.default_steps_per_call`.
 
         Returns
         -------
         train_fn : dae.functions.CompiledFunction
             ``train_fn(index)`` takes one SGD step on training minibatch
-            ``index`` and returns its cost.
+            ``index`` and returns its cost; the training loops also use its
+            ``chunk``.
         valid_score, test_score : dae.functions.CompiledFunction
             Return the list of error rates of all validation or test minibatches.
 
@@ -302,6 +320,7 @@ class SdA(Model):
                 self.y: minibatch(train_y, index, batch_size),
             },
             name="train",
+            steps_per_call=steps_per_call,
         )
         valid_score = self._score(valid_x, valid_y, batch_size, index)
         test_score = self._score(test_x, test_y, batch_size, index)

@@ -15,6 +15,7 @@ stopped.
 """
 
 import math
+from functools import partial
 
 import numpy as np
 
@@ -57,7 +58,7 @@ def train_epochs(
     while loop["epoch"] < epochs:
         epoch = loop["epoch"] + 1
         for index in monitor.minibatches(loop, n_batches, f"{phase}, epoch {epoch}"):
-            _take_step(step, index, loop, monitor, phase, epoch)
+            _take_steps(step, index, n_batches, loop, monitor, phase, epoch)
         record = {"phase": phase, "epoch": epoch}
         record.update(zip(names, map(float, np.mean(loop["batch_costs"], axis=0))))
         _end_epoch(loop, monitor, record)
@@ -98,7 +99,7 @@ def pretrain(
     costs = []
     for layer, (fn, level) in enumerate(zip(pretraining_fns, corruption_levels), start=1):
         history = train_epochs(
-            lambda index, fn=fn, level=level: fn(index, corruption=level, lr=learning_rate),
+            _bound(fn, corruption=level, lr=learning_rate),
             n_batches,
             epochs,
             monitor,
@@ -189,8 +190,14 @@ def early_stopping(
     while loop["epoch"] < n_epochs and not loop["done"]:
         epoch = loop["epoch"] + 1
         for index in monitor.minibatches(loop, n_train_batches, f"{phase}, epoch {epoch}"):
-            _take_step(train_fn, index, loop, monitor, phase, epoch)
-            iteration = (epoch - 1) * n_train_batches + index
+            # Several steps in one call stop at the next validation, the epoch's end
+            # and the end of patience, so that each happens where it would.
+            first = (epoch - 1) * n_train_batches + index
+            until_validation = validation_frequency - first % validation_frequency
+            until_patience = max(1, loop["patience"] - first + 1)
+            end = min(n_train_batches, index + until_validation, index + until_patience)
+            _take_steps(train_fn, index, end, loop, monitor, phase, epoch)
+            iteration = (epoch - 1) * n_train_batches + loop["batch"] - 1
             if (iteration + 1) % validation_frequency == 0:
                 if _validate(
                     loop, valid_score, iteration, epoch, patience_increase, improvement_threshold
@@ -216,12 +223,30 @@ def early_stopping(
     }
 
 
-def _take_step(step, index, loop, monitor, phase, epoch):
-    """One training step on minibatch ``index``: its numbers kept, its cost checked."""
-    costs = [float(c) for c in np.atleast_1d(step(index))]
-    monitor.check(costs[0], phase, epoch, index)
-    loop["batch_costs"].append(costs)
-    loop["batch"] = index + 1
+def _bound(fn, **arguments):
+    """``fn`` with ``arguments`` given, and so its ``chunk``, if it has one."""
+    step = partial(fn, **arguments)
+    chunk = getattr(fn, "chunk", None)
+    if chunk is not None:
+        step.chunk = partial(chunk, **arguments)
+        step.chunk.steps = chunk.steps
+    return step
+
+
+def _take_steps(step, index, end, loop, monitor, phase, epoch):
+    """The training steps from minibatch ``index`` on, before ``end``: all of
+    ``step.chunk``'s in one call where they fit, else one. Each step's numbers
+    are kept and its cost checked."""
+    chunk = getattr(step, "chunk", None)
+    if chunk is not None and index + chunk.steps <= end:
+        rows = np.asarray(chunk(index)).reshape(chunk.steps, -1)
+    else:
+        rows = [np.atleast_1d(step(index))]
+    for offset, row in enumerate(rows):
+        costs = [float(c) for c in row]
+        monitor.check(costs[0], phase, epoch, index + offset)
+        loop["batch_costs"].append(costs)
+    loop["batch"] = index + len(rows)
 
 
 def _end_epoch(loop, monitor, record, after_epoch=None):

@@ -133,14 +133,16 @@ class Monitor:
     def minibatches(self, loop, n_batches, description):
         """The minibatch indices still to do in this epoch of ``loop``, with a bar.
 
-        ``loop["batch"]`` is the first index to do; the loop's body advances it. A
-        stop requested during a minibatch takes effect when the body is done:
-        the checkpoint then holds the epoch up to that minibatch.
+        ``loop["batch"]`` is the first index to do; the loop's body advances it, by
+        one minibatch or by the several that one call took. A stop requested
+        during a call takes effect when the body is done: the checkpoint then holds
+        the epoch up to where it stands.
         """
         with progress_bar(n_batches, loop["batch"], description, self.progress) as bar:
-            for index in range(loop["batch"], n_batches):
+            while loop["batch"] < n_batches:
+                index = loop["batch"]
                 yield index
-                bar.update()
+                bar.update(loop["batch"] - index)
                 if self._stop.requested:
                     self.save()
                     raise Interrupted(self._stopped_message())
