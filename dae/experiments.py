@@ -212,6 +212,15 @@ def add_schedule_options(parser):
         "on JAX's default device, the CPU without a GPU (default: %(default)s)",
     )
     parser.add_argument(
+        "--steps-per-call",
+        type=positive_int,
+        default=None,
+        help="training steps per call of a compiled function: 1 is the tutorial's call per "
+        "minibatch; more take that many minibatches in one call, through scan, with the same "
+        "steps (default: 1 on the CPU, where a call costs little; "
+        f"{backend.STEPS_PER_CALL['JAX']} under JAX, --device gpu or jax)",
+    )
+    parser.add_argument(
         "--pretraining-epochs",
         type=int,
         default=10,
@@ -307,10 +316,10 @@ def build_sda(args, datasets):
 
 def compile_pretraining(args, sda, datasets):
     """One pretraining function per layer, by the path --pretraining names."""
-    train_x = datasets[0][0]
+    train_x, steps = datasets[0][0], args.steps_per_call
     if args.pretraining == "cached":
-        return sda.cached_pretraining_functions(train_x, args.batch_size)
-    return sda.pretraining_functions(train_x, args.batch_size)
+        return sda.cached_pretraining_functions(train_x, args.batch_size, steps_per_call=steps)
+    return sda.pretraining_functions(train_x, args.batch_size, steps_per_call=steps)
 
 
 class Finetuning(NamedTuple):
@@ -333,6 +342,7 @@ def compile_finetuning(args, sda, datasets):
         momentum=args.momentum,
         dropout=args.dropout,
         max_norm=args.max_norm,
+        steps_per_call=args.steps_per_call,
     )
     return Finetuning(*functions, learning_rate)
 
