@@ -20,6 +20,7 @@ dae on a GPU (see --help).
 
 import argparse
 import importlib
+import importlib.util
 import statistics
 import sys
 import time
@@ -453,6 +454,67 @@ def variants(x, y, rounds, examples):
     return result
 
 
+def call_forms(x, y, rounds, examples, steps=None):
+    """What a call costs, and what ``steps`` training steps in one call (scan) are
+    worth against one step a call, on the C backend and under JAX (on JAX's
+    default device), for the dA and fine-tuning steps at batches 20 and 128."""
+    import pytensor.tensor as pt
+
+    steps = steps or dae.backend.STEPS_PER_CALL["JAX"]
+    backends = {"C linker": {}}
+    if importlib.util.find_spec("jax") is not None:
+        backends["JAX"] = {"mode": "JAX"}
+    result = {}
+    for name, flags in backends.items():
+        with pytensor.config.change_flags(**flags):
+            index = pt.lscalar("index")
+            trivial = dae.backend.function([index], index + 1)
+        trivial(0)
+        seconds = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            for i in range(2000):
+                float(trivial(i))
+            seconds.append((time.perf_counter() - start) / 2000)
+        result[f"one call of a trivial function, {name} (us)"] = 1e6 * statistics.median(seconds)
+
+    cases = {}
+    for name, flags in backends.items():
+        for batch in (20, 128):
+            for per_call in (1, steps):
+                with pytensor.config.change_flags(**flags):
+                    da = dae.dA(np.random.RandomState(0), n_visible=N_IN, n_hidden=N_HIDDEN)
+                    fn = da.pretraining_function(
+                        pytensor.shared(x), batch, CORRUPTION, DA_LR, steps_per_call=per_call
+                    )
+                    sda = new_sda()
+                    shared = [(pytensor.shared(x), pytensor.shared(y))] * 3
+                    ft = sda.build_finetune_functions(
+                        shared, batch, FINETUNE_LR, steps_per_call=per_call
+                    )[0]
+                form = "one step a call" if per_call == 1 else f"{per_call} steps a call"
+                for task, f in (("dA step", fn), ("fine-tuning step", ft)):
+                    # A chunk of minibatches of `batch` is timed as one step of them all.
+                    call = (
+                        (lambda i, f=f: float(f(i)))
+                        if per_call == 1
+                        else (lambda i, f=f, k=per_call: np.asarray(f.chunk(i * k)))
+                    )
+                    cases[f"{task}, batch {batch}, {name}, {form}", batch * per_call] = call
+    for call in cases.values():
+        for i in range(2):  # compile, allocate, warm up
+            call(i)
+    rates = {key: [] for key in cases}
+    for r in range(rounds):
+        for (label, examples_per_call), call in cases.items():
+            time.sleep(0.3)
+            n_calls = max(1, examples // examples_per_call)
+            seconds = time_steps(call, n_calls, len(x) // examples_per_call, r * n_calls)
+            rates[label, examples_per_call].append(n_calls * examples_per_call / seconds)
+    result.update({label: statistics.median(v) for (label, _), v in rates.items()})
+    return result
+
+
 def reference_check(datasets, log):
     """The tutorials' speed check at batch size 300: two dAs for 2 epochs each
     (0% and 30% corruption, 500 hidden units), and an SdA with 1 pretraining
@@ -523,6 +585,7 @@ def main(argv=None):
     result.update(describe=on_device(dae.backend.describe, args.device)(), argv=sys.argv[1:])
     if args.device == "cpu":
         result["variants"] = variants(x, y, args.rounds, args.examples)
+        result["variants"].update(call_forms(x, y, args.rounds, args.examples))
         print_variants(result["variants"])
     if args.reference:
         result["reference"] = reference_check(datasets, print)
@@ -607,6 +670,8 @@ def print_variants(results):
     for label, value in results.items():
         if label.startswith("mask"):
             print(f"{label} | {value * 1e3:.2f} ms")
+        elif label.endswith("(us)"):
+            print(f"{label} | {value:.1f}")
         else:
             print(f"{label} | {value:,.0f}")
 
