@@ -28,6 +28,9 @@ import pytensor
 
 from dae.functions import CompiledFunction
 
+#: The devices :func:`use_device` takes.
+DEVICES = ("cpu", "gpu", "jax")
+
 
 class DeviceError(RuntimeError):
     """The requested device cannot be used: JAX is missing or sees no GPU."""

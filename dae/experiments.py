@@ -206,7 +206,7 @@ def add_schedule_options(parser):
     )
     parser.add_argument(
         "--device",
-        choices=["cpu", "gpu", "jax"],
+        choices=backend.DEVICES,
         default="cpu",
         help="gpu: compile with PyTensor's JAX backend for the GPU; jax: the same backend "
         "on JAX's default device, the CPU without a GPU (default: %(default)s)",

@@ -433,25 +433,33 @@ def variants(x, y, rounds, examples):
         ).astype(np.float32),
     }
 
-    for step in cases.values():
-        for i in range(3):  # compile, allocate, warm up
-            step(i)
-    rates = {label: [] for label in cases}
+    result = median_rates(cases, rounds, examples, len(x))
     draws = {label: [] for label in masks}
-    for r in range(rounds):
-        for (label, batch), step in cases.items():
-            time.sleep(0.3)
-            n_steps = max(1, examples // batch)
-            seconds = time_steps(step, n_steps, len(x) // batch, r * n_steps)
-            rates[label, batch].append(n_steps * batch / seconds)
+    for _ in range(rounds):
         for label, draw in masks.items():
             t = time.perf_counter()
             for _ in range(100):
                 draw()
             draws[label].append((time.perf_counter() - t) / 100)
-    result = {label: statistics.median(v) for (label, _), v in rates.items()}
     result.update({label: statistics.median(v) for label, v in draws.items()})
     return result
+
+
+def median_rates(cases, rounds, examples, n_rows):
+    """Examples per second of each ``cases[label, examples_per_call]``, a function of
+    a call index, as the median over ``rounds`` rounds of about ``examples`` each,
+    the cases taking turns; ``n_rows`` rows of data bound the indices."""
+    for (_, per_call), call in cases.items():
+        for i in range(3):  # compile, allocate, warm up
+            call(i % (n_rows // per_call))
+    rates = {key: [] for key in cases}
+    for r in range(rounds):
+        for (label, per_call), call in cases.items():
+            time.sleep(0.3)
+            n_calls = max(1, examples // per_call)
+            seconds = time_steps(call, n_calls, n_rows // per_call, r * n_calls)
+            rates[label, per_call].append(n_calls * per_call / seconds)
+    return {label: statistics.median(v) for (label, _), v in rates.items()}
 
 
 def call_forms(x, y, rounds, examples, steps=None):
@@ -501,17 +509,7 @@ def call_forms(x, y, rounds, examples, steps=None):
                         else (lambda i, f=f, k=per_call: np.asarray(f.chunk(i * k)))
                     )
                     cases[f"{task}, batch {batch}, {name}, {form}", batch * per_call] = call
-    for call in cases.values():
-        for i in range(2):  # compile, allocate, warm up
-            call(i)
-    rates = {key: [] for key in cases}
-    for r in range(rounds):
-        for (label, examples_per_call), call in cases.items():
-            time.sleep(0.3)
-            n_calls = max(1, examples // examples_per_call)
-            seconds = time_steps(call, n_calls, len(x) // examples_per_call, r * n_calls)
-            rates[label, examples_per_call].append(n_calls * examples_per_call / seconds)
-    result.update({label: statistics.median(v) for (label, _), v in rates.items()})
+    result.update(median_rates(cases, rounds, examples, len(x)))
     return result
 
 
@@ -616,7 +614,7 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--device",
-        choices=["cpu", "gpu", "jax"],
+        choices=dae.backend.DEVICES,
         default="cpu",
         help="gpu (or jax, JAX's default device): time dae there against dae on the CPU "
         "and PyTorch with CUDA, at batches 20, 128 and 1024 (default: %(default)s)",
