@@ -221,6 +221,14 @@ def add_schedule_options(parser):
         f"{backend.STEPS_PER_CALL['JAX']} under JAX, --device gpu or jax)",
     )
     parser.add_argument(
+        "--score-rows",
+        type=positive_int,
+        default=10000,
+        help="rows a call of the validation and test passes takes, a whole number of "
+        "minibatches: the same rows and error rates as one minibatch a call, in fewer, "
+        "larger calls (default: %(default)s)",
+    )
+    parser.add_argument(
         "--pretraining-epochs",
         type=int,
         default=10,
@@ -343,6 +351,7 @@ def compile_finetuning(args, sda, datasets):
         dropout=args.dropout,
         max_norm=args.max_norm,
         steps_per_call=args.steps_per_call,
+        score_rows=args.score_rows,
     )
     return Finetuning(*functions, learning_rate)
 

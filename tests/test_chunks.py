@@ -72,3 +72,16 @@ def test_under_jax_a_chunk_takes_the_same_steps(train):
         several = pretrained(x, 7, 0.0)
         assert_same(one[:2], several[:2], exact=False)
         assert_same(finetuned(x, y, 1, None), finetuned(x, y, 6, None), exact=False)
+
+
+def test_scores_in_blocks_of_minibatches_give_the_same_error_rates(train):
+    """score_rows: fewer, larger calls over the same rows; 400 rows in minibatches of
+    20 are 20 minibatches, scored 4 (80 rows) at a time for score_rows=90."""
+    x, y = train
+    sda = dae.SdA(np.random.RandomState(2), n_ins=784, hidden_layers_sizes=[30], n_outs=10)
+    sets = [(pytensor.shared(x), pytensor.shared(y))] * 3
+    _, valid, _ = sda.build_finetune_functions(sets, 20, 0.1)
+    _, blocks, _ = sda.build_finetune_functions(sets, 20, 0.1, score_rows=90)
+    assert len(valid()) == 20 and len(blocks()) == 5
+    assert np.mean(blocks()) == pytest.approx(np.mean(valid()), abs=1e-7)
+    assert float(blocks(1)) == pytest.approx(np.mean(valid()[4:8]), abs=1e-7)

@@ -249,6 +249,7 @@ class SdA(Model):
         dropout=None,
         max_norm=None,
         steps_per_call=None,
+        score_rows=None,
     ):
         """Compile the fine-tuning step and the validation and test scores.
 
@@ -275,6 +276,12 @@ class SdA(Model):
             With more than one, ``train_fn.chunk(index)`` takes that many steps in
             one call (:func:`dae.backend.function`); None: the backend's default,
             :func:`dae.backend.default_steps_per_call`.
+        score_rows : int, optional
+            None: the scores take one minibatch a call, as in the tutorial. A
+            number: up to that many rows a call, a whole number of minibatches
+            that divides the minibatches of the set, so the same rows are scored,
+            the error rate is the same, and a pass makes fewer, larger calls;
+            ``score(i)`` is then the ``i``-th such block.
 
         Returns
         -------
@@ -322,13 +329,18 @@ class SdA(Model):
             name="train",
             steps_per_call=steps_per_call,
         )
-        valid_score = self._score(valid_x, valid_y, batch_size, index)
-        test_score = self._score(test_x, test_y, batch_size, index)
+        valid_score = self._score(valid_x, valid_y, batch_size, index, score_rows)
+        test_score = self._score(test_x, test_y, batch_size, index, score_rows)
         return train_fn, valid_score, test_score
 
-    def _score(self, set_x, set_y, batch_size, index):
+    def _score(self, set_x, set_y, batch_size, index, score_rows=None):
         """``score()``: the error rate of every minibatch of (set_x, set_y), in a list;
-        ``score(i)``: that of minibatch ``i``."""
+        ``score(i)``: that of minibatch ``i``. With ``score_rows``, a block of
+        minibatches stands for each minibatch (see :meth:`build_finetune_functions`)."""
+        n_batches = set_x.get_value(borrow=True).shape[0] // batch_size
+        if score_rows is not None:
+            per_call = _largest_divisor(n_batches, at_most=max(1, score_rows // batch_size))
+            batch_size, n_batches = batch_size * per_call, n_batches // per_call
         return function(
             [index],
             self.errors,
@@ -336,5 +348,14 @@ class SdA(Model):
                 self.x: minibatch(set_x, index, batch_size),
                 self.y: minibatch(set_y, index, batch_size),
             },
-            n_batches=set_x.get_value(borrow=True).shape[0] // batch_size,
+            n_batches=n_batches,
         )
+
+
+def _largest_divisor(n, at_most):
+    """The largest divisor of ``n`` that is at most ``at_most``.
+
+    >>> _largest_divisor(500, 500), _largest_divisor(750, 500), _largest_divisor(7, 5)
+    (500, 375, 1)
+    """
+    return max(k for k in range(1, min(n, at_most) + 1) if n % k == 0)
