@@ -418,7 +418,9 @@ def trial_row(trial):
     records = read_metrics(log) if log.exists() else []
     row = {**trial["values"], "seed": trial["seed"]}
     tuning = [r for r in records if "validation_error" in r]
-    if metrics is not None:
+    if metrics is not None and metrics["finetuning"] is None:  # --training-epochs 0
+        status, numbers = "pretrained only", (None, None, 0)
+    elif metrics is not None:
         result = metrics["finetuning"]
         status = "finished"
         numbers = (result["best_validation_error"], result["test_error"], result["epochs"])

@@ -22,6 +22,7 @@ from dae.sweep import (
     random_settings,
     setting_name,
     summarize,
+    trial_row,
 )
 
 # A tiny SdA on the embedded sample: seconds per trial.
@@ -158,3 +159,12 @@ def test_a_random_search_draws_its_settings_and_reports_every_trial(tmp_path):
     ranked = [line.split(" | ")[1] for line in summary.splitlines() if line.startswith("| ")]
     ranked = ranked[1 : 1 + len(errors)]
     assert set(ranked) == set(errors) and [errors[s] for s in ranked] == sorted(errors.values())
+
+
+def test_a_pretraining_only_trial_is_reported_not_averaged(tmp_path):
+    """A trial run with --training-epochs 0 has no errors: its row says so, and the
+    summary counts it as unfinished rather than failing on it."""
+    (tmp_path / "metrics.json").write_text(json.dumps({"finetuning": None}))
+    row = trial_row({"folder": str(tmp_path), "values": {}, "seed": 1, "setting": "pre"})
+    assert row["status"] == "pretrained only" and row["best_validation_error"] is None
+    assert summarize([row]) == [{"setting": "pre", "n": 0, "unfinished": 1}]
