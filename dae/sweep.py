@@ -281,10 +281,16 @@ def run_on_ray(output, todo, total, address, cpus_per_trial, max_failures, asha,
         )
         for result in tuner.fit():
             trial = result.config["trial"]
-            if result.error is None and not finished(trial):  # stopped by ASHA
-                save_metrics(Path(trial["folder"]) / STOPPED, result.metrics or {})
+            if result.error is None and stopped_early(trial, result.metrics):
+                save_metrics(Path(trial["folder"]) / STOPPED, result.metrics)
     finally:
         ray.shutdown()
+
+
+def stopped_early(trial, metrics):
+    """Whether the scheduler ended ``trial``: Tune marks it done without results of
+    its own. A trial cut short by an interrupted sweep is not done, and resumes."""
+    return not finished(trial) and bool((metrics or {}).get("done"))
 
 
 def warm_compile_cache(trial, cpus_per_trial):

@@ -21,6 +21,7 @@ from dae.sweep import (
     plan_trials,
     random_settings,
     setting_name,
+    stopped_early,
     summarize,
     trial_row,
 )
@@ -168,3 +169,14 @@ def test_a_pretraining_only_trial_is_reported_not_averaged(tmp_path):
     row = trial_row({"folder": str(tmp_path), "values": {}, "seed": 1, "setting": "pre"})
     assert row["status"] == "pretrained only" and row["best_validation_error"] is None
     assert summarize([row]) == [{"setting": "pre", "n": 0, "unfinished": 1}]
+
+
+def test_only_the_scheduler_stops_a_trial_early(tmp_path):
+    """A trial ASHA ended is done in Tune's last result; one cut short by a sweep
+    that was interrupted is not, and must not be marked, so --resume runs it on."""
+    trial = {"folder": str(tmp_path)}
+    assert stopped_early(trial, {"epoch": 7, "done": True})
+    assert not stopped_early(trial, {"epoch": 23, "done": False})
+    assert not stopped_early(trial, None)
+    (tmp_path / "metrics.json").write_text("{}")
+    assert not stopped_early(trial, {"done": True})  # it wrote its results: finished
