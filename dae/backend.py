@@ -21,10 +21,12 @@ shared data on the device once instead of copying it there on every call.
 import os
 import sys
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytensor
+from pytensor.tensor.random.type import RandomGeneratorType
 
 from dae.functions import CompiledFunction
 
@@ -157,9 +159,10 @@ def function(
             inputs, outputs, kwargs["updates"], kwargs.get("givens"), steps
         )
         chunk_kwargs = {k: v for k, v in kwargs.items() if k not in ("updates", "givens")}
-        fn.chunk = _compile(
-            chunk_inputs, chunk_outputs, defaults, checks, None, updates=updates, **chunk_kwargs
-        )
+        with _jumped_generators(updates):
+            fn.chunk = _compile(
+                chunk_inputs, chunk_outputs, defaults, checks, None, updates=updates, **chunk_kwargs
+            )
         fn.steps = fn.chunk.steps = steps
     return fn
 
@@ -189,6 +192,34 @@ def scanned(inputs, outputs, updates, givens, steps):
     )
     stacked = stacked[0] if single and isinstance(stacked, list) else stacked
     return [first, *others], stacked, scan_updates
+
+
+@contextmanager
+def _jumped_generators(updates):
+    """Under JAX, the shared generators that ``updates`` advance hold jumped-ahead
+    copies of themselves inside the block.
+
+    PyTensor's JAX backend gives each compiled function its own copy of a shared
+    generator, taken when it compiles; a chunk compiled from the same state as its
+    one-step function would draw the same masks as it. Compiled from a copy jumped
+    ahead (an independent stream of the same bit generator), it draws others. On
+    the other backends the function and its chunk share the generator itself.
+    """
+    generators = [
+        variable
+        for variable in updates
+        if pytensor.config.mode == "JAX"
+        and isinstance(variable.type, RandomGeneratorType)
+        and hasattr(variable.get_value(borrow=True).bit_generator, "jumped")
+    ]
+    saved = [variable.get_value(borrow=True) for variable in generators]
+    for variable, generator in zip(generators, saved):
+        variable.set_value(np.random.Generator(generator.bit_generator.jumped()), borrow=True)
+    try:
+        yield
+    finally:
+        for variable, generator in zip(generators, saved):
+            variable.set_value(generator, borrow=True)
 
 
 def _compile(inputs, outputs, defaults, checks, n_batches, **kwargs):

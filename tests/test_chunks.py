@@ -62,8 +62,8 @@ def test_a_chunk_takes_the_same_steps_to_the_last_bit(train):
 
 
 def test_under_jax_a_chunk_takes_the_same_steps(train):
-    """JAX's lax.scan: the same arithmetic, so the same steps without noise (each
-    JAX function draws its masks from its own copy of the generator)."""
+    """JAX's lax.scan: the same arithmetic, so the same steps without noise (with
+    noise, the chunk and the one-step function draw from two streams)."""
     pytest.importorskip("jax")
     x, y = train
     with pytensor.config.change_flags(mode="JAX"):
@@ -72,6 +72,23 @@ def test_under_jax_a_chunk_takes_the_same_steps(train):
         several = pretrained(x, 7, 0.0)
         assert_same(one[:2], several[:2], exact=False)
         assert_same(finetuned(x, y, 1, None), finetuned(x, y, 6, None), exact=False)
+
+
+def test_under_jax_a_chunk_draws_other_masks_than_its_one_step_function():
+    """Each JAX function holds its own copy of a shared generator: the chunk's copy
+    is jumped ahead, so its draws do not repeat the one-step function's."""
+    pytest.importorskip("jax")
+    from dae.random import unit_uniform
+
+    rng = pytensor.tensor.random.shared_rng(seed=3)
+    index = pytensor.tensor.lscalar("index")
+    next_rng, u = unit_uniform(rng, (5,), "float32")
+    with pytensor.config.change_flags(mode="JAX"):
+        fn = dae.backend.function([index], u + index, updates={rng: next_rng}, steps_per_call=2)
+    one_a_call = np.concatenate([fn(0), fn(1) - 1])
+    chunk = np.asarray(fn.chunk(0)) - np.arange(2)[:, None]
+    assert not np.isin(chunk, one_a_call).any()
+    assert isinstance(rng.get_value(), np.random.Generator)  # the original, unchanged
 
 
 def test_scores_in_blocks_of_minibatches_give_the_same_error_rates(train):
