@@ -1,15 +1,19 @@
 """Random numbers for corruption masks, drawn fast on every backend."""
 
+import math
+
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
-from pytensor.tensor.random.basic import UniformRV
+from pytensor.tensor.random.basic import IntegersRV, UniformRV
 from pytensor.tensor.random.type import RandomGeneratorType
 
 from dae.checks import DataError
 
 # NumPy's bit generators; a saved state may name no other.
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+# Those whose raw output is 64 random bits (MT19937's is 32).
+RAW_64 = ("PCG64", "PCG64DXSM", "Philox", "SFC64")
 
 
 class UnitUniformRV(UniformRV):
@@ -29,6 +33,28 @@ class UnitUniformRV(UniformRV):
         if np.all(low == 0) and np.all(high == 1) and size is not None:
             return rng.random(size, dtype=self.dtype)
         return super().rng_fn(rng, low, high, size)
+
+
+class MaskBitsRV(IntegersRV):
+    """Uniform 16-bit integers, ``integers(0, 2**16)`` as uint16: the random bits of
+    a mask, drawn fast on every backend.
+
+    On the C and Python backends a 64-bit bit generator's raw output is cut into
+    four 16-bit draws, about three times faster than ``Generator.random`` in float32
+    for a minibatch mask; Numba and JAX compile it as ``integers``.
+    """
+
+    dtype = "uint16"
+
+    def rng_fn(self, rng, low, high, size):
+        """A draw from ``rng``: its raw 64-bit words cut into 16-bit integers for
+        ``integers(0, 2**16)`` of a given size, NumPy's ``integers`` otherwise."""
+        bits = rng.bit_generator
+        whole = np.all(low == 0) and np.all(high == 2**16) and size is not None
+        if whole and type(bits).__name__ in RAW_64:
+            n = math.prod(size)
+            return bits.random_raw(-(-n // 4)).view(np.uint16)[:n].reshape(size)
+        return rng.integers(low, high, size, dtype=np.uint16)
 
 
 def random_seed(numpy_rng):
@@ -74,18 +100,30 @@ def standard_normal(rng, shape, dtype):
     return pt.random.normal(0.0, 1.0, size=shape, rng=rng, dtype=dtype, return_next_rng=True)
 
 
+def keep_mask(rng, shape, p, dtype):
+    r"""``(next_rng, keep)``: a mask of ``shape`` in ``dtype``, 0 with probability
+    ``p`` (rounded up to a multiple of :math:`2^{-16}`) and 1 otherwise.
+
+    It compares 16-bit random integers with :math:`\lceil 2^{16} p \rceil`,
+    the cheapest Bernoulli draw on every backend; ``p`` may be symbolic.
+    """
+    next_rng, bits = _mask_bits(0, 2**16, size=shape, rng=rng, return_next_rng=True)
+    threshold = pt.ceil(pt.cast(p, "float32") * np.float32(2**16))
+    return next_rng, pt.cast(bits >= threshold, dtype)
+
+
 def dropout(rng, input, p):
     r"""``(next_rng, output)``: ``input`` with each unit zeroed with probability ``p``.
 
     The survivors are scaled by :math:`1 / (1 - p)` ("inverted" dropout), so the
     expected output is the input and the network is used unchanged at test time.
     """
-    next_rng, u = unit_uniform(rng, input.shape, input.dtype)
-    keep = pt.cast(u >= p, input.dtype)
+    next_rng, keep = keep_mask(rng, input.shape, p, input.dtype)
     return next_rng, input * keep * pt.cast(1 / (1 - p), input.dtype)
 
 
 _unit_uniform = UnitUniformRV()
+_mask_bits = MaskBitsRV()
 
 
 def generator_from_state(state, source, what="the random generator"):

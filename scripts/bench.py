@@ -35,6 +35,7 @@ import dae
 from dae import flops
 from dae.cli import load_mnist_or_sample, positive_int
 from dae.flops import gemm_rate
+from dae.random import MaskBitsRV
 
 N_IN, N_HIDDEN, LAYERS, N_OUT = 784, 1000, (1000, 1000, 1000), 10
 CORRUPTION, DA_LR, FINETUNE_LR = 0.1, 0.1, 0.1
@@ -388,7 +389,7 @@ def run(x, y, names, rounds, examples, batches=(1, 20, 128), implementations=Non
 
 def variants(x, y, rounds, examples):
     """dae alone: what each backend choice, the cached pretraining path, and the
-    fine-tuning options cost, and three ways to draw a masking-noise mask."""
+    fine-tuning options cost, and four ways to draw a masking-noise mask."""
     sda = new_sda()
     train_x = pytensor.shared(x, borrow=True)
     shared = [(train_x, pytensor.shared(y, borrow=True))] * 3
@@ -429,8 +430,11 @@ def variants(x, y, rounds, examples):
         "mask 128 x 784: uniform with array bounds (PyTensor's uniform)": lambda: (
             rng.uniform(*bounds, shape).astype(np.float32) >= 0.1
         ).astype(np.float32),
-        "mask 128 x 784: Generator.random float32 (dae)": lambda: (
+        "mask 128 x 784: Generator.random float32": lambda: (
             rng.random(shape, dtype=np.float32) >= 0.1
+        ).astype(np.float32),
+        "mask 128 x 784: 16-bit integers from raw 64-bit draws (dae)": lambda: (
+            MaskBitsRV().rng_fn(rng, 0, 2**16, shape) >= 6554
         ).astype(np.float32),
     }
 

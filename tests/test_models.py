@@ -54,6 +54,23 @@ def test_masks_zero_the_requested_fraction_and_change_between_calls():
     assert (first != second).mean() > 0.3
 
 
+@pytest.mark.parametrize("bit_generator", ["PCG64", "MT19937"])
+def test_keep_masks_drop_p_rounded_up_to_a_multiple_of_two_to_the_minus_16(bit_generator):
+    """The 16-bit draws, cut from raw 64-bit words (PCG64) or NumPy's integers
+    (MT19937, whose words are 32 bits), drop ceil(2**16 p) / 2**16 of the units."""
+    rng = pytensor.shared(np.random.Generator(getattr(np.random, bit_generator)(0)))
+    p = pt.scalar("p")
+    next_rng, keep = dae.random.keep_mask(rng, (1000, 500), p, "float32")
+    draw = pytensor.function([p], keep, updates={rng: next_rng})
+    for level in (0.0, 1 / 3, 0.9, 1.0):
+        dropped = 1 - draw(level).mean(dtype="float64")
+        expected = np.ceil(np.float32(level) * 2**16) / 2**16
+        assert abs(dropped - expected) <= 4 * np.sqrt(expected * (1 - expected) / 5e5)
+    bits = dae.random.MaskBitsRV().rng_fn(rng.get_value(), 0, 2**16, (1001,))
+    assert bits.dtype == np.uint16 and bits.shape == (1001,)
+    assert abs(bits.mean() / 2**16 - 0.5) < 0.04  # (sd of the mean: 0.009)
+
+
 def test_rng_updates_refuses_two_draws_from_one_generator():
     rng = pt.random.shared_rng(seed=0)
     _, a = rng.uniform(size=(2,))

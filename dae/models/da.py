@@ -56,7 +56,7 @@ from dae.functions import minibatch
 from dae.init import initial_weights, zeros
 from dae.models.base import Model, input_or_matrix
 from dae.objectives import bernoulli_kl, cross_entropy_from_logits, jacobian_norm, l2, squared_error
-from dae.random import dropout, shared_generator, standard_normal, unit_uniform
+from dae.random import dropout, keep_mask, shared_generator, standard_normal, unit_uniform
 from dae.updates import rng_updates, sgd
 
 NOISES = ("masking", "dropout", "salt_and_pepper", "gaussian")
@@ -200,13 +200,11 @@ class dA(Model):
             return input + pt.cast(corruption_level, dtype) * eps
         if self.noise == "dropout":
             return dropout(self.theano_rng, input, corruption_level)[1]
-        _, u = unit_uniform(self.theano_rng, input.shape, dtype)
-        # Comparing a uniform with p is a Bernoulli(1 - p) mask, and much cheaper
-        # to draw than a binomial, which PyTensor can only make as an integer.
-        keep = pt.cast(u >= corruption_level, dtype)
         if self.noise == "masking":
-            return keep * input
+            return keep_mask(self.theano_rng, input.shape, corruption_level, dtype)[1] * input
+        _, u = unit_uniform(self.theano_rng, input.shape, dtype)
         # salt and pepper: u < p / 2 gives 0, p / 2 <= u < p gives 1
+        keep = pt.cast(u >= corruption_level, dtype)
         salt = pt.cast(u >= corruption_level / 2, dtype) * (1 - keep)
         return keep * input + salt
 

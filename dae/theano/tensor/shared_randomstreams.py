@@ -4,7 +4,7 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 
-from dae.random import unit_uniform
+from dae.random import keep_mask, unit_uniform
 
 
 class RandomStreams:
@@ -92,16 +92,12 @@ class RandomStreams:
     def binomial(self, size=None, n=1, p=0.5, ndim=None, dtype="int64"):
         """Number of successes in ``n`` trials of probability ``p``, in ``dtype``.
 
-        With ``n=1`` (the tutorials' corruption masks) it is ``u < p`` for a uniform
-        ``u``: a Bernoulli draw made directly in ``dtype``, cheaper than a binomial.
+        With ``n=1`` (the tutorials' corruption masks) it is a mask that is 0 with
+        probability ``1 - p`` (:func:`dae.random.keep_mask`): a Bernoulli draw made
+        directly in ``dtype``, cheaper than a binomial.
         """
         if isinstance(n, int) and n == 1:
-
-            def bernoulli(rng):
-                next_rng, u = unit_uniform(rng, size, pytensor.config.floatX)
-                return next_rng, pt.cast(u < p, dtype)
-
-            return self._draw(bernoulli)
+            return self._draw(lambda rng: keep_mask(rng, size, 1 - p, dtype))
 
         def counts(rng):
             next_rng, k = pt.random.binomial(n, p, size=size, rng=rng, return_next_rng=True)
