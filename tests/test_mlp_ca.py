@@ -11,7 +11,7 @@ import dae.models
 from dae import dA
 from dae.models.ca import cA
 from dae.models.mlp import MLP
-from dae.objectives import jacobian_norm
+from dae.objectives import categorical_crossentropy_from_logits, jacobian_norm
 
 
 def mlp_cost(classifier, y, L1_reg=0.01, L2_reg=0.001):
@@ -107,6 +107,23 @@ def test_jacobian_norm_takes_the_slope_and_the_weights():
     got = jacobian_norm(pt.as_tensor(slope), pt.as_tensor(W)).eval()
     expected = np.sum((slope[:, None, :] * W[None, :, :]) ** 2, axis=(1, 2))
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_the_categorical_crossentropy_is_the_log_softmax_nll_and_its_gradient():
+    """The label's negative log-probability and softmax(a) - onehot(y), finite for
+    logits far beyond exp's float32 range; with and without a static class count."""
+    rng = np.random.RandomState(6)
+    logits = np.concatenate([rng.randn(4, 5), [[1000.0, -1000.0, 0.0, 999.0, 2.0]]])
+    y = np.array([0, 4, 2, 1, 3])
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    softmax = np.exp(log_p)
+    for a in (pt.dmatrix("a"), pt.tensor("a", dtype="float64", shape=(None, 5))):
+        cost = categorical_crossentropy_from_logits(a, pt.as_tensor(y))
+        grad = pytensor.grad(cost.sum(), a)
+        got, got_grad = pytensor.function([a], [cost, grad])(logits)
+        np.testing.assert_allclose(got, -log_p[np.arange(5), y], rtol=1e-12)
+        np.testing.assert_allclose(got_grad, softmax - np.eye(5)[y], atol=1e-12)
 
 
 def test_the_mlp_shares_its_layers_parameters():

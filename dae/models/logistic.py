@@ -11,11 +11,12 @@ Trained by minimising the mean negative log-likelihood of the labels,
 
 import pytensor
 import pytensor.tensor as pt
-from pytensor.tensor.special import log_softmax, softmax
+from pytensor.tensor.special import softmax
 
 from dae.checks import check_sizes
 from dae.init import zeros
 from dae.models.base import Model, input_or_matrix
+from dae.objectives import categorical_crossentropy_from_logits
 
 
 class LogisticRegression(Model):
@@ -51,9 +52,10 @@ class LogisticRegression(Model):
             b = pytensor.shared(zeros(n_out), name="b", borrow=True)
         self.W = self.add_param(W, "W")
         self.b = self.add_param(b, "b", regularizable=False)
-        self._logits = pt.dot(input, self.W) + self.b
+        self._logits = pt.specify_shape(pt.dot(input, self.W) + self.b, (None, n_out))
         self.p_y_given_x = softmax(self._logits, axis=1)
-        self.y_pred = pt.argmax(self.p_y_given_x, axis=1)
+        # softmax keeps the order of the logits: the same class, without computing it
+        self.y_pred = pt.argmax(self._logits, axis=1)
         self.input = input
 
     def config(self):
@@ -66,10 +68,10 @@ class LogisticRegression(Model):
         return cls(input_or_matrix(input), **config)
 
     def negative_log_likelihood(self, y):
-        """Mean negative log-likelihood of the integer labels ``y`` (a vector)."""
-        # log_softmax of the logits is log(p_y_given_x) without its underflow.
-        log_p = log_softmax(self._logits, axis=1)
-        return -pt.mean(log_p[pt.arange(y.shape[0]), y])
+        """Mean negative log-likelihood of the integer labels ``y`` (a vector):
+        ``-mean(log(p_y_given_x)[arange(n), y])``, computed from the logits
+        (:func:`dae.objectives.categorical_crossentropy_from_logits`)."""
+        return pt.mean(categorical_crossentropy_from_logits(self._logits, y))
 
     def errors(self, y):
         """Fraction of examples in the minibatch whose label ``y`` is mispredicted."""
