@@ -231,6 +231,9 @@ def run_sweep(
         log(f"sweep: {len(trials)} trials, {len(trials) - len(todo)} finished before")
         if todo:
             run_on_ray(output, todo, len(trials), address, cpus_per_trial, max_failures, asha, log)
+        left = [trial for trial in todo if not finished(trial)]
+        if left:
+            log(f"sweep: {len(left)} trials unfinished; the same command with --resume goes on")
         rows = [trial_row(trial) for trial in trials]
         write_reports(output, rows)
     return rows
@@ -280,6 +283,8 @@ def run_on_ray(output, todo, total, address, cpus_per_trial, max_failures, asha,
             ),
         )
         for result in tuner.fit():
+            if result.config is None:  # an interrupted sweep never started this trial
+                continue
             trial = result.config["trial"]
             if result.error is None and stopped_early(trial, result.metrics):
                 save_metrics(Path(trial["folder"]) / STOPPED, result.metrics)

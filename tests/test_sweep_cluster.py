@@ -208,6 +208,24 @@ def test_a_killed_driver_resumes_without_rerunning_finished_trials(cluster, tmp_
     assert [r["status"] for r in rows(out)] == ["finished"] * 4
 
 
+def test_an_interrupted_driver_stops_cleanly_and_resumes(cluster, tmp_path):
+    """Ctrl-C while trials wait for a core: no traceback, the unfinished trials are
+    reported, and --resume ends them all."""
+    out = tmp_path / "sweep"
+    args = ["--seeds", "2", "--grid", "finetune-lr=0.5,1.0", "--", *TRIAL]
+    driver = sweep(cluster, out, *args)
+    wait_for(lambda: any(records(folder) for folder in out.glob("trials/*/seed-*")))
+    driver.send_signal(signal.SIGINT)  # 2 cores: 2 trials running, 2 waiting
+    output, _ = driver.communicate(timeout=300)
+    assert "Traceback" not in output, output[-3000:]
+    assert "trials unfinished; the same command with --resume goes on" in output
+
+    again = sweep(cluster, out, "--resume", *args)
+    output, _ = again.communicate(timeout=300)
+    assert again.returncode == 0, output[-3000:]
+    assert [r["status"] for r in rows(out)] == ["finished"] * 4
+
+
 def test_a_killed_worker_node_loses_no_trial(cluster, tmp_path):
     out = tmp_path / "sweep"
     worker = cluster["nodes"]["worker"]
