@@ -40,8 +40,8 @@ class MaskBitsRV(IntegersRV):
     a mask, drawn fast on every backend.
 
     On the C and Python backends a 64-bit bit generator's raw output is cut into
-    four 16-bit draws, about three times faster than ``Generator.random`` in float32
-    for a minibatch mask; Numba and JAX compile it as ``integers``.
+    four 16-bit draws, faster than ``Generator.random`` in float32 for a minibatch
+    mask (``scripts/bench.py`` times both); Numba and JAX compile it as ``integers``.
     """
 
     dtype = "uint16"
