@@ -30,11 +30,13 @@ from pathlib import Path
 
 import numpy as np
 import pytensor
+import pytensor.tensor as pt
 
 import dae
 from dae import flops
 from dae.cli import load_mnist_or_sample, positive_int
 from dae.flops import gemm_rate
+from dae.functions import minibatch
 from dae.random import MaskBitsRV
 
 N_IN, N_HIDDEN, LAYERS, N_OUT = 784, 1000, (1000, 1000, 1000), 10
@@ -421,6 +423,9 @@ def variants(x, y, rounds, examples):
     ]:
         fn = sda.build_finetune_functions(shared, 20, FINETUNE_LR, **kwargs)[0]
         cases[f"fine-tuning, batch 20, {label}", 20] = fn
+    cases["fine-tuning, batch 20, plain SGD, the NLL through softmax and log", 20] = (
+        softmax_nll_step(sda, shared[0], 20)
+    )
 
     rng = np.random.default_rng(0)
     bounds = np.zeros((1, 1)), np.ones((1, 1))
@@ -448,6 +453,19 @@ def variants(x, y, rounds, examples):
             draws[label].append((time.perf_counter() - t) / 100)
     result.update({label: statistics.median(v) for label, v in draws.items()})
     return result
+
+
+def softmax_nll_step(sda, data, batch):
+    """The plain-SGD fine-tuning step with the tutorial's NLL,
+    ``-mean(log(p_y_given_x)[arange(n), y])``, whose softmax, log-softmax and
+    indexed gradient PyTensor runs as Python ops: what dae's NLL from the logits
+    (:func:`dae.objectives.categorical_crossentropy_from_logits`) is worth."""
+    index, (x, y) = pt.lscalar("index"), data
+    log_p = pt.log(sda.logLayer.p_y_given_x)
+    cost = -pt.mean(log_p[pt.arange(sda.y.shape[0]), sda.y])
+    givens = {sda.x: minibatch(x, index, batch), sda.y: minibatch(y, index, batch)}
+    updates = dae.updates.sgd(cost, sda.params, FINETUNE_LR)
+    return dae.backend.function([index], cost, updates=updates, givens=givens)
 
 
 def median_rates(cases, rounds, examples, n_rows):

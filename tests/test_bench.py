@@ -4,6 +4,7 @@ import time
 from types import SimpleNamespace
 
 import numpy as np
+import pytensor
 import pytest
 from helpers.scripts import import_script, run_script
 
@@ -55,6 +56,21 @@ def test_finetune_steps_match_dae(digits_200, name):
     np.testing.assert_allclose(other_costs, costs, rtol=1e-4)
     for a, b in zip(other_params, params):
         np.testing.assert_allclose(a, b, atol=2e-5)
+
+
+def test_the_softmax_nll_variant_takes_dae_s_step(digits_200):
+    """The output-layer lever is timed on the same step: the tutorial's NLL through
+    softmax and log, and dae's from the logits, give the same costs and weights."""
+    x, y = digits_200
+    data = (pytensor.shared(x), pytensor.shared(y))
+    tutorial_nll, dae_nll = bench.new_sda(), bench.new_sda()
+    tutorial_step = bench.softmax_nll_step(tutorial_nll, data, 20)
+    dae_step = dae_nll.build_finetune_functions([data] * 3, 20, bench.FINETUNE_LR)[0]
+    costs = [(float(tutorial_step(i)), float(dae_step(i))) for i in range(3)]
+    np.testing.assert_allclose(*zip(*costs), rtol=1e-5)
+    assert costs[2][1] != costs[0][1]
+    for a, b in zip(tutorial_nll.params, dae_nll.params):
+        np.testing.assert_allclose(a.get_value(), b.get_value(), atol=1e-6)
 
 
 def test_flop_counts_worked_by_hand():
