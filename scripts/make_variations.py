@@ -1,0 +1,152 @@
+#!/usr/bin/env python
+"""Write the benchmark sets of Larochelle et al. (2007), regenerated from their recipes.
+
+    python scripts/make_variations.py --mnist ../shared/mnist --output data/variations
+
+Each set becomes a folder, OUTPUT/<set> (basic, rot, bg-rand, bg-img, rot-bg-img,
+rect, rect-img, convex), that ``--data`` of every training script reads: MNIST's
+four IDX file names and a manifest (recipe version and parameters, seed, split
+sizes, MD5s). A folder already written with the same recipe, seed and fraction is
+kept; one written otherwise is an error. The recipes and the choices they leave
+open are in :mod:`dae.data.variations`.
+"""
+
+import argparse
+import inspect
+import json
+import sys
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from dae.checks import DataError
+from dae.cli import run
+from dae.data import variations
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    needs_digits = [s for s in args.sets if s not in ("rect", "rect-img", "convex")]
+    needs_images = [s for s in args.sets if s.endswith("img")]
+    mnist, digits_name = variations.mnist_digits(args.mnist) if needs_digits else (None, None)
+    if needs_digits and digits_name != "mnist":
+        print(f"digits: {digits_name}, not full MNIST: fine for tests only", file=sys.stderr)
+    images = variations.load_images(args.images) if needs_images else None
+    start = time.perf_counter()
+    for name in tqdm(args.sets, desc="sets", unit="set", disable=args.quiet or None):
+        folder = args.output / name
+        parameters = recipe(name, args, digits_name)
+        if folder.exists() and same_recipe(folder, name, args, parameters):
+            tqdm.write(f"{folder}: already written with this recipe, seed and fraction")
+            continue
+        began = time.perf_counter()
+        splits, _ = variations.make_set(
+            name, args.seed, args.fraction, mnist, images, combine_how=args.combine
+        )
+        manifest = variations.write_set(folder, name, splits, args.seed, args.fraction, parameters)
+        sizes = " / ".join(f"{n:,}" for n in manifest["splits"].values())
+        tqdm.write(f"{folder}: {sizes} ({time.perf_counter() - began:.1f} s)")
+    print(f"{len(args.sets)} sets in {args.output} ({time.perf_counter() - start:.0f} s)")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--output", type=Path, default=Path("data/variations"), help="(default: %(default)s)"
+    )
+    parser.add_argument(
+        "--sets",
+        nargs="+",
+        choices=variations.SETS,
+        default=list(variations.SETS),
+        metavar="SET",
+        help=f"some of: {', '.join(variations.SETS)} (default: all)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
+    parser.add_argument(
+        "--fraction",
+        type=fraction,
+        default=1.0,
+        help="scale every split by F in (0, 1], for tests (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--mnist",
+        type=Path,
+        default=Path("data/mnist"),
+        help="folder of MNIST's four IDX files, whose 70,000 digits the digit sets draw "
+        "from, or 'sample' for the 5,000 shipped with dae (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--images",
+        type=Path,
+        default=None,
+        help="folder of PNG or JPEG photographs for the image backgrounds (default: "
+        "the 20 in scikit-image's wheel)",
+    )
+    parser.add_argument(
+        "--combine",
+        choices=["replace", "max"],
+        default="replace",
+        help="a background shows where the digit has no ink, or is the brighter of the "
+        "two (default: %(default)s)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    if str(args.mnist) == "sample":
+        args.mnist = None
+    return args
+
+
+def fraction(text):
+    """argparse type: a number in (0, 1]."""
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
+    return value
+
+
+def recipe(name, args, digits_name):
+    """The parameters that decide set ``name``, for its manifest."""
+    defaults = {
+        key: p.default
+        for key, p in inspect.signature(variations.generate).parameters.items()
+        if p.default is not inspect.Parameter.empty and key not in ("mnist", "images")
+    }
+    parameters = {**defaults, "combine_how": args.combine}
+    if name not in ("rect", "rect-img", "convex"):
+        parameters["digits"] = digits_name
+    if name.endswith("img"):
+        parameters["images"] = (
+            list(variations.DEFAULT_IMAGES) if args.images is None else str(args.images)
+        )
+    return json.loads(json.dumps(parameters))  # tuples as JSON gives them back: lists
+
+
+def same_recipe(folder, name, args, parameters):
+    """Whether ``folder`` holds set ``name`` written as asked; a DataError if it holds
+    something else, which is never overwritten."""
+    try:
+        manifest = json.loads((folder / variations.MANIFEST).read_text())
+    except (OSError, ValueError) as e:
+        raise DataError(f"{folder}: exists but holds no readable manifest ({e})") from e
+    asked = {
+        "set": name,
+        "version": variations.VERSION,
+        "seed": args.seed,
+        "fraction": args.fraction,
+        "parameters": parameters,
+    }
+    found = {key: manifest.get(key) for key in asked}
+    if found != asked:
+        differ = ", ".join(k for k in asked if found[k] != asked[k])
+        raise DataError(
+            f"{folder}: holds a set written with another {differ}; remove it to write again"
+        )
+    return True
+
+
+if __name__ == "__main__":
+    run(main)
