@@ -8,6 +8,7 @@ import os
 import pickle
 import struct
 import threading
+import tracemalloc
 
 import numpy as np
 import pytensor
@@ -249,8 +250,9 @@ IMAGES = np.arange(3 * 28 * 28).reshape(3, 28, 28).astype(np.uint8)
         (LABELS, lambda b: b[:3] + b"\x00" + b[4:], "of 0 dimensions"),
         (LABELS, lambda b: b[:6], "header truncated: 1 dimensions need 8 bytes, the file has 6"),
         (IMAGES, lambda b: b[:14], "header truncated: 3 dimensions need 16 bytes"),
-        (LABELS, lambda b: b[:-1], r"declares shape \(100,\) \(100 bytes\) .* payload has 99"),
-        (LABELS, lambda b: b + b"\x00", "payload has 101 bytes"),
+        (LABELS, lambda b: b[:-1], r"truncated: .*shape \(100,\) \(100 bytes\) .* payload has 99"),
+        (LABELS, lambda b: b + b"\x00", r"too long: .*\(100 bytes\) but the payload has more"),
+        (LABELS, lambda b: gzip.compress(b + b"\x00" * 10**6), "too long"),
         (IMAGES, lambda b: b[:8] + (27).to_bytes(4, "big") + b[12:], "27x28 pixels"),
         (IMAGES, lambda b: b[:4] + (2**32 - 1).to_bytes(4, "big") + b[8:], "3367254359280 bytes"),
         # Once the product of these sizes wrapped around int64 to 0, the size of this
@@ -269,6 +271,26 @@ def test_read_idx_errors(tmp_path, array, damage, match):
     with pytest.raises(DataError, match=match) as error:
         read_idx(path)
     assert str(path) in str(error.value)
+
+
+def test_read_idx_refuses_a_stream_longer_than_its_header_unread(tmp_path):
+    """A tiny gzip file inflating far past the size its header declares is refused
+    having read that size, not all it inflates to."""
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    header = idx_bytes(np.zeros((10_000, 28, 28), np.uint8))[:16]  # declares 7.8 MB
+    # Gzip members concatenated make one stream: 200 MiB of zeros after the header.
+    path.write_bytes(gzip.compress(header) + gzip.compress(bytes(2**20), mtime=0) * 200)
+    assert path.stat().st_size < 2**20
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match=r"\(7840000 bytes\)") as error:
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(path) in str(error.value)
+    # The declared 7.8 MB and a piece of reading: inflating it all would take 200 MiB.
+    assert peak < 16 * 2**20, f"peak memory {peak / 2**20:.0f} MiB"
 
 
 def test_read_idx_missing_file(tmp_path):
@@ -472,6 +494,23 @@ def test_bad_pickle(tmp_path, content, match):
     with pytest.raises(DataError, match=match) as error:
         load_mnist(path)
     assert str(path) in str(error.value)
+
+
+def test_pickle_inflating_past_the_cap_is_refused(tmp_path, monkeypatch):
+    content = protocol2(tiny_sets())
+    path = tmp_path / "mnist.pkl.gz"
+    path.write_bytes(gzip.compress(content))
+    monkeypatch.setattr(mnist, "PICKLE_MAX_BYTES", len(content))
+    load_mnist(path)  # exactly at the cap
+    monkeypatch.setattr(mnist, "PICKLE_MAX_BYTES", len(content) - 1)
+    with pytest.raises(DataError, match=f"inflates to more than {len(content) - 1} bytes") as error:
+        load_mnist(path)
+    assert str(path) in str(error.value)
+    # A stream of exactly the cap is read to its end, where its CRC is checked.
+    monkeypatch.setattr(mnist, "PICKLE_MAX_BYTES", len(content))
+    path.write_bytes(gzip.compress(content)[:-8] + b"\x00" * 8)
+    with pytest.raises(DataError, match="CRC check failed"):
+        load_mnist(path)
 
 
 def with_set(x=None, y=None):

@@ -10,9 +10,13 @@ Any four IDX files in MNIST's format load the same way (Fashion-MNIST, for one);
 "fashion-mnist", or UNRECOGNISED. Only MNIST is ever downloaded.
 
 Every file is checked before it is used: a missing, truncated, corrupt or hostile
-file raises DataError naming the file and what is wrong with it.
+file raises DataError naming the file and what is wrong with it. Reading is bounded:
+an IDX file is read no further than one byte past the payload its header declares,
+``mnist.pkl.gz`` no further than PICKLE_MAX_BYTES, so a small gzip file that inflates
+to gigabytes is refused without filling memory.
 """
 
+import contextlib
 import gzip
 import hashlib
 import http.client
@@ -60,6 +64,9 @@ N_VALID = 10_000  # the last 10,000 training images validate
 SAMPLE = Path(__file__).with_name("mnist_5k.npz")
 SAMPLE_SPLIT = (300, 100, 100)  # train / valid / test digits per class
 
+#: The most ``mnist.pkl.gz`` may inflate to: a gzip stream is refused past it, unread.
+PICKLE_MAX_BYTES = 2**30
+
 # What reading a damaged or missing file can raise; all become DataError.
 _READ_ERRORS = (OSError, EOFError, zlib.error)
 # The data types an IDX file may declare (its third byte); MNIST uses only 0x08.
@@ -71,32 +78,57 @@ _IDX_TYPES = {
     0x0D: "float",
     0x0E: "double",
 }
+# How much one read asks for: files are read in pieces of at most this many bytes.
+_PIECE = 2**20
 
 
 class DownloadError(DataError):
     """MNIST is not on disk and no mirror could provide it."""
 
 
-def _read_bytes(path, gzipped=None):
-    """Return the content of `path`, gunzipped if it is a gzip file.
+@contextlib.contextmanager
+def _opened(path, gzipped=None):
+    """Open `path` as a stream of its content, gunzipped if it is a gzip file.
 
     `gzipped` None sniffs the first bytes rather than trusting the name (an IDX
-    file starts with two zero bytes); True requires gzip.
+    file starts with two zero bytes); True requires gzip. A read error in the
+    block becomes a DataError naming `path`.
     """
     try:
-        data = path.read_bytes()
-        if gzipped or (gzipped is None and data[:2] == b"\x1f\x8b"):
-            # decompress checks the CRC and length, so a damaged stream cannot pass.
-            data = gzip.decompress(data)
-        return data
+        with open(path, "rb") as raw:
+            if gzipped or (gzipped is None and raw.peek(2)[:2] == b"\x1f\x8b"):
+                # GzipFile checks each member's CRC and length when it reaches its end.
+                with gzip.GzipFile(fileobj=raw) as stream:
+                    yield stream
+            else:
+                yield raw
     except _READ_ERRORS as e:
         # zlib's exception is called plain "error": say what it means.
         kind = "corrupt gzip data" if isinstance(e, zlib.error) else type(e).__name__
         raise DataError(f"{path}: cannot read ({kind}: {e})") from e
 
 
+def _read_upto(stream, n):
+    """Read `n` bytes from `stream`, fewer only at its end, as a bytearray.
+
+    Read in pieces: memory grows with what the stream holds, never with an `n`
+    taken from an untrusted header.
+    """
+    data = bytearray()
+    while len(data) < n:
+        piece = stream.read(min(n - len(data), _PIECE))
+        if not piece:
+            break
+        data += piece
+    return data
+
+
 def read_idx(path):
     """Read an IDX file of unsigned bytes (MNIST images or labels), gzipped or not.
+
+    The header is read first; the payload is read only up to one byte past the
+    size it declares, so a file or gzip stream that holds more is refused without
+    being read to its end, and memory stays within the declared size.
 
     Returns
     -------
@@ -107,60 +139,68 @@ def read_idx(path):
     ------
     DataError
         If the file cannot be read or is not such an IDX file: wrong magic number,
-        data type or number of dimensions, images other than 28x28, or a header
-        and payload that disagree.
+        data type or number of dimensions, images other than 28x28, a payload
+        shorter or longer than its header declares, or a gzip stream that is
+        damaged or incomplete.
 
     """
-    path = Path(path)
-    return _parse_idx(_read_bytes(path), path)
-
-
-def _parse_idx(data, path):
-    """Decode the IDX content `data` of the file `path` (see `read_idx`)."""
-    if len(data) < 4:
-        raise DataError(f"{path}: {len(data)} bytes, too short for an IDX file")
-    if data[:2] != b"\0\0":
-        raise DataError(
-            f"{path}: bad IDX magic number 0x{data[:4].hex()} (an IDX file starts with "
-            "two zero bytes: 0x00000801 for MNIST labels, 0x00000803 for images)"
-        )
-    dtype, ndim = data[2], data[3]
-    if dtype != 0x08:
-        kind = _IDX_TYPES.get(dtype, "not an IDX type")
-        raise DataError(
-            f"{path}: IDX data type 0x{dtype:02x} ({kind}); MNIST files hold unsigned bytes (0x08)"
-        )
-    if ndim not in (1, 3):
-        raise DataError(f"{path}: IDX file of {ndim} dimensions; MNIST labels have 1, images 3")
-    start = 4 + 4 * ndim
-    if len(data) < start:
-        raise DataError(
-            f"{path}: IDX header truncated: {ndim} dimensions need {start} bytes, "
-            f"the file has {len(data)}"
-        )
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    if ndim == 3 and shape[1:] != (28, 28):
-        raise DataError(f"{path}: images of {shape[1]}x{shape[2]} pixels; MNIST's are 28x28")
-    # Exact integers: numpy's int64 product of header fields can wrap around.
-    size = math.prod(shape)
-    if len(data) - start != size:
-        raise DataError(
-            f"{path}: header declares shape {shape} ({size} bytes) "
-            f"but the payload has {len(data) - start} bytes"
-        )
-    return np.frombuffer(data, np.uint8, offset=start).reshape(shape).copy()
-
-
-def _check(x, y, source):
-    """Check one MNIST (x, y) set: n x 784 pixels in [0, 1], n labels in 0..9."""
-    check_data(x, y, n_ins=784, n_outs=10, source=source)
+    return _read_idx_md5(Path(path))[0]
 
 
 def _read_idx_md5(path):
     """Read the IDX file `path` (see `read_idx`); return its array and the MD5 of its
     uncompressed content, from one read."""
-    data = _read_bytes(path)
-    return _parse_idx(data, path), hashlib.md5(data).hexdigest()
+    with _opened(path) as stream:
+        head = _read_upto(stream, 4)
+        if len(head) < 4:
+            raise DataError(f"{path}: {len(head)} bytes, too short for an IDX file")
+        if head[:2] != b"\0\0":
+            raise DataError(
+                f"{path}: bad IDX magic number 0x{head.hex()} (an IDX file starts with "
+                "two zero bytes: 0x00000801 for MNIST labels, 0x00000803 for images)"
+            )
+        dtype, ndim = head[2], head[3]
+        if dtype != 0x08:
+            kind = _IDX_TYPES.get(dtype, "not an IDX type")
+            raise DataError(
+                f"{path}: IDX data type 0x{dtype:02x} ({kind}); MNIST files hold unsigned "
+                "bytes (0x08)"
+            )
+        if ndim not in (1, 3):
+            raise DataError(f"{path}: IDX file of {ndim} dimensions; MNIST labels have 1, images 3")
+        dims = _read_upto(stream, 4 * ndim)
+        if len(dims) < 4 * ndim:
+            raise DataError(
+                f"{path}: IDX header truncated: {ndim} dimensions need {4 + 4 * ndim} bytes, "
+                f"the file has {4 + len(dims)}"
+            )
+        shape = tuple(int.from_bytes(dims[4 * i : 4 * i + 4], "big") for i in range(ndim))
+        if ndim == 3 and shape[1:] != (28, 28):
+            raise DataError(f"{path}: images of {shape[1]}x{shape[2]} pixels; MNIST's are 28x28")
+        # Exact integers: numpy's int64 product of header fields can wrap around.
+        size = math.prod(shape)
+        # One byte more than declared tells a longer file; a payload of exactly the
+        # declared size is read to its end, where GzipFile checks the CRC.
+        payload = _read_upto(stream, size + 1)
+    if len(payload) > size:
+        raise DataError(
+            f"{path}: too long: header declares shape {shape} ({size} bytes) but the "
+            "payload has more; the rest was not read"
+        )
+    if len(payload) < size:
+        raise DataError(
+            f"{path}: truncated: header declares shape {shape} ({size} bytes) "
+            f"but the payload has {len(payload)} bytes"
+        )
+    digest = hashlib.md5(head)
+    digest.update(dims)
+    digest.update(payload)
+    return np.frombuffer(payload, np.uint8).reshape(shape), digest.hexdigest()
+
+
+def _check(x, y, source):
+    """Check one MNIST (x, y) set: n x 784 pixels in [0, 1], n labels in 0..9."""
+    check_data(x, y, n_ins=784, n_outs=10, source=source)
 
 
 def _dataset_name(digests):
@@ -241,7 +281,13 @@ def _unpickled_set(pair, source):
 
 def _load_pickle(path):
     """Read the deeplearning.net ``mnist.pkl.gz``: a gzipped (train, valid, test) pickle."""
-    data = _read_bytes(path, gzipped=True)
+    with _opened(path, gzipped=True) as stream:
+        data = _read_upto(stream, PICKLE_MAX_BYTES + 1)
+    if len(data) > PICKLE_MAX_BYTES:
+        raise DataError(
+            f"{path}: inflates to more than {PICKLE_MAX_BYTES} bytes, the most an MNIST "
+            "pickle may hold (MNIST's is about 220 MB); the rest was not read"
+        )
     try:
         sets = unpickle_arrays(data)
     # A damaged pickle can fail in any way (UnpicklingError, ValueError, struct.error,
