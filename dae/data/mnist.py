@@ -7,7 +7,11 @@ demos and tests that must run without network or data files.
 
 Any four IDX files in MNIST's format load the same way (Fashion-MNIST, for one);
 ``load_dataset`` and ``identify`` name them by the MD5s of their content: "mnist",
-"fashion-mnist", or UNRECOGNISED. Only MNIST is ever downloaded.
+"fashion-mnist", or UNRECOGNISED. Only MNIST is ever downloaded. A generated set
+(the Larochelle et al. 2007 variations, say) holds a ``manifest.json`` beside its
+files (see `dae.data.manifest`): it is named by the manifest's ``set``, each file's
+MD5 must match the manifest's, and its last ``splits["valid"]`` training examples
+validate, the split sizes being the manifest's.
 
 Every file is checked before it is used: a missing, truncated, corrupt or hostile
 file raises DataError naming the file and what is wrong with it. Reading is bounded:
@@ -29,6 +33,7 @@ import numpy as np
 import pytensor
 
 from dae.checks import DataError, check_data
+from dae.data.manifest import MANIFEST, has_manifest, read_manifest
 from dae.data.pickles import unpickle_arrays
 from dae.files import write_atomic
 
@@ -208,46 +213,79 @@ def _dataset_name(digests):
     return next((name for name, md5 in KNOWN.items() if md5 == digests), UNRECOGNISED)
 
 
-def identify(folder):
-    """Name the data set held by the four IDX files in `folder`, by their MD5s.
+def _read_listed(folder, name, manifest):
+    """Read the IDX file `name` in `folder`: its path, array and MD5, the MD5 checked
+    against `manifest`, the folder's manifest or None."""
+    path = _require(folder, name)
+    array, digest = _read_idx_md5(path)
+    if manifest is not None and digest != manifest["md5"][name]:
+        raise DataError(
+            f"{path}: does not match its manifest: MD5 {digest} of its content, "
+            f"{manifest['md5'][name]} in {folder / MANIFEST}"
+        )
+    return path, array, digest
 
+
+def _set_name(folder, manifest, digests):
+    """The name of the set in `folder`: its manifest's, else by the MD5s `digests`."""
+    known = _dataset_name(digests)
+    if manifest is None:
+        return known
+    if known != UNRECOGNISED:  # a manifest may not rename a known data set
+        raise DataError(
+            f"{folder / MANIFEST}: names the set {manifest['set']!r}, but the four files "
+            f"are {known}'s"
+        )
+    return manifest["set"]
+
+
+def identify(folder):
+    """Name the data set held by the four IDX files in `folder`.
+
+    A generated set is named by its ``manifest.json`` (see `dae.data.manifest`),
+    once each file's MD5 matches the manifest's; other files by their MD5s.
     `load_dataset` names what it loads without reading the files twice; this is
     for a folder that is not to be loaded.
 
     Parameters
     ----------
     folder : str or Path
-        A folder with the four IDX files, gzipped or not.
+        A folder with the four IDX files, gzipped or not, and perhaps a manifest.
 
     Returns
     -------
     str
+        The manifest's ``set`` (``"bg-rand"``, say) for a generated set; else
         ``"mnist"`` or ``"fashion-mnist"`` when all four files are the published
         ones, else `UNRECOGNISED` (``"unrecognised IDX files"``).
 
     Raises
     ------
     DataError
-        If a file is missing, unreadable or not an IDX file of MNIST's format.
+        If a file is missing, unreadable or not an IDX file of MNIST's format, if
+        the manifest is invalid, or if a file does not match it.
 
     """
     folder = Path(folder)
+    manifest = read_manifest(folder)
     # Parsed as well as hashed: only IDX files may be called "unrecognised IDX files".
-    digests = {name: _read_idx_md5(_require(folder, name))[1] for name in MD5}
-    return _dataset_name(digests)
+    digests = {name: _read_listed(folder, name, manifest)[2] for name in MD5}
+    return _set_name(folder, manifest, digests)
 
 
 def _load_idx(folder):
-    """Read the four IDX files in `folder`, split them the classic way and name them.
+    """Read the four IDX files in `folder`, split off validation and name the set.
 
-    Each file is hashed as it is read, so naming the data set costs no second read.
+    Validation is the last `N_VALID` training examples, or as many as a manifest
+    says. Each file is hashed as it is read, so checking it against the manifest
+    and naming the data set cost no second read.
     """
+    manifest = read_manifest(folder)
     sets, digests = [], {}
     for part in ("train", "t10k"):
         images_name, labels_name = f"{part}-images-idx3-ubyte", f"{part}-labels-idx1-ubyte"
-        images, labels = _require(folder, images_name), _require(folder, labels_name)
-        x, digests[images_name] = _read_idx_md5(images)
-        y, digests[labels_name] = _read_idx_md5(labels)
+        images, x, digests[images_name] = _read_listed(folder, images_name, manifest)
+        labels, y, digests[labels_name] = _read_listed(folder, labels_name, manifest)
         if x.ndim != 3:
             raise DataError(f"{images}: expected images, found labels of shape {x.shape}")
         if y.ndim != 1:
@@ -262,10 +300,20 @@ def _load_idx(folder):
         _check(x, y, images)
         sets.append((x, y))
     (x, y), test = sets
-    if len(x) <= N_VALID:
-        raise DataError(f"{folder}: only {len(x)} training images, need more than {N_VALID}")
-    split = (x[:-N_VALID], y[:-N_VALID]), (x[-N_VALID:], y[-N_VALID:]), test
-    return split, _dataset_name(digests)
+    if manifest is None:
+        n_valid = N_VALID
+        if len(x) <= n_valid:
+            raise DataError(f"{folder}: only {len(x)} training images, need more than {n_valid}")
+    else:
+        n_train, n_valid, n_test = (manifest["splits"][k] for k in ("train", "valid", "test"))
+        if (len(x), len(test[0])) != (n_train + n_valid, n_test):
+            raise DataError(
+                f"{folder}: {len(x)} training and {len(test[0])} test examples, but "
+                f"{folder / MANIFEST} gives the splits train {n_train} + valid {n_valid}, "
+                f"test {n_test}"
+            )
+    split = (x[:-n_valid], y[:-n_valid]), (x[-n_valid:], y[-n_valid:]), test
+    return split, _set_name(folder, manifest, digests)
 
 
 def _unpickled_set(pair, source):
@@ -338,25 +386,31 @@ def load_dataset(path, download=True):
     path : str or Path
         A folder with the four IDX files (gzipped or not) or ``mnist.pkl.gz``,
         or the path of ``mnist.pkl.gz`` itself. IDX files win when both are there.
+        A folder with a ``manifest.json`` is a generated set: its four files are
+        checked against the manifest, and validate on its last ``splits["valid"]``
+        training examples instead of MNIST's last 10,000.
     download : bool
         Whether to download MNIST's IDX files when `path` holds no data or only
-        some of MNIST's files. Without it, such a `path` is an error.
+        some of MNIST's files. Without it, such a `path` is an error. Nothing is
+        ever downloaded into a folder with a manifest.
 
     Returns
     -------
     tuple
         ``(sets, name)``: `sets` is ``((train_x, train_y), (valid_x, valid_y),
         (test_x, test_y))``, x float32 of shape (n, 784) in [0, 1], y int32;
-        `name` is what `identify` says of the IDX files, or ``"mnist"`` for the
-        pickle, a format in which only MNIST was published.
+        `name` is what `identify` says of the IDX files (the manifest's ``set``
+        for a generated set), or ``"mnist"`` for the pickle, a format in which
+        only MNIST was published.
 
     Raises
     ------
     DataError
         If a file is damaged or inconsistent, or a missing one cannot be
-        downloaded. Only missing files are downloaded, and only beside MNIST's
-        own: a damaged file or one of another data set is reported, never
-        replaced or completed.
+        downloaded; for a generated set, if the manifest is invalid or a file's
+        MD5 or a split's size differs from it. Only missing files are
+        downloaded, and only beside MNIST's own: a damaged file or one of
+        another data set is reported, never replaced or completed.
 
     """
     path = Path(path)
@@ -366,7 +420,8 @@ def load_dataset(path, download=True):
         raise DataError(f"{path}: no such file")
     if path.exists() and not path.is_dir():
         raise DataError(f"{path}: neither a folder nor a regular file")
-    if all(_find(path, name) for name in MD5):
+    # A generated set is read as one, never completed by a download or a pickle.
+    if has_manifest(path) or all(_find(path, name) for name in MD5):
         return _load_idx(path)
     if (path / PICKLE).is_file():
         return _load_pickle(path / PICKLE), "mnist"
