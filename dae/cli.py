@@ -70,8 +70,9 @@ def load_mnist_or_sample(path=None, limit=None):
     Returns
     -------
     (datasets, name): the three (x, y) pairs of shared variables, and the name of
-    the data set: ``"mnist"``, ``"fashion-mnist"``, ``dae.data.mnist.UNRECOGNISED``
-    or ``"mnist-5k-sample"``.
+    the data set: ``"mnist"``, ``"fashion-mnist"``, a generated set's name from its
+    manifest (``"bg-rand"``, ...), ``dae.data.mnist.UNRECOGNISED`` or
+    ``"mnist-5k-sample"``.
     """
     if str(path) == "sample":
         datasets, name = load_sample(), "mnist-5k-sample"

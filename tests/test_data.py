@@ -3,22 +3,28 @@
 import contextlib
 import functools
 import gzip
+import hashlib
 import http.server
+import json
 import os
 import pickle
 import struct
 import threading
+import tracemalloc
 
 import numpy as np
 import pytensor
 import pytest
 from helpers.idx import idx_bytes
 
+from dae import cli
 from dae.data import (
     DataError,
     check_data,
     download_mnist,
+    identify,
     load_data,
+    load_dataset,
     load_mnist,
     load_sample,
     load_sample_arrays,
@@ -249,8 +255,9 @@ IMAGES = np.arange(3 * 28 * 28).reshape(3, 28, 28).astype(np.uint8)
         (LABELS, lambda b: b[:3] + b"\x00" + b[4:], "of 0 dimensions"),
         (LABELS, lambda b: b[:6], "header truncated: 1 dimensions need 8 bytes, the file has 6"),
         (IMAGES, lambda b: b[:14], "header truncated: 3 dimensions need 16 bytes"),
-        (LABELS, lambda b: b[:-1], r"declares shape \(100,\) \(100 bytes\) .* payload has 99"),
-        (LABELS, lambda b: b + b"\x00", "payload has 101 bytes"),
+        (LABELS, lambda b: b[:-1], r"truncated: .*shape \(100,\) \(100 bytes\) .* payload has 99"),
+        (LABELS, lambda b: b + b"\x00", r"too long: .*\(100 bytes\) but the payload has more"),
+        (LABELS, lambda b: gzip.compress(b + b"\x00" * 10**6), "too long"),
         (IMAGES, lambda b: b[:8] + (27).to_bytes(4, "big") + b[12:], "27x28 pixels"),
         (IMAGES, lambda b: b[:4] + (2**32 - 1).to_bytes(4, "big") + b[8:], "3367254359280 bytes"),
         # Once the product of these sizes wrapped around int64 to 0, the size of this
@@ -269,6 +276,26 @@ def test_read_idx_errors(tmp_path, array, damage, match):
     with pytest.raises(DataError, match=match) as error:
         read_idx(path)
     assert str(path) in str(error.value)
+
+
+def test_read_idx_refuses_a_stream_longer_than_its_header_unread(tmp_path):
+    """A tiny gzip file inflating far past the size its header declares is refused
+    having read that size, not all it inflates to."""
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    header = idx_bytes(np.zeros((10_000, 28, 28), np.uint8))[:16]  # declares 7.8 MB
+    # Gzip members concatenated make one stream: 200 MiB of zeros after the header.
+    path.write_bytes(gzip.compress(header) + gzip.compress(bytes(2**20), mtime=0) * 200)
+    assert path.stat().st_size < 2**20
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match=r"\(7840000 bytes\)") as error:
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(path) in str(error.value)
+    # The declared 7.8 MB and a piece of reading: inflating it all would take 200 MiB.
+    assert peak < 16 * 2**20, f"peak memory {peak / 2**20:.0f} MiB"
 
 
 def test_read_idx_missing_file(tmp_path):
@@ -353,6 +380,200 @@ def test_not_a_folder_or_file(tmp_path, no_download):
     os.mkfifo(fifo)
     with pytest.raises(DataError, match="neither a folder nor a regular file"):
         load_mnist(fifo)
+
+
+# Generated sets: four IDX files and manifest.json ------------------------------------------
+
+
+def generated_set(folder, splits=(6, 3, 5), name="bg-rand", seed=0):
+    """Write a small generated set into `folder`, in the format of dae.data.variations:
+    four gzipped IDX files of random images and 0/1 labels, and their manifest.
+
+    Returns the manifest and {"train": (images, labels), "t10k": (images, labels)}.
+    """
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    n_train, n_valid, n_test = splits
+    arrays, md5 = {}, {}
+    for part, n in (("train", n_train + n_valid), ("t10k", n_test)):
+        arrays[part] = (
+            rng.integers(0, 256, (n, 28, 28), dtype=np.uint8),
+            rng.integers(0, 2, n, dtype=np.uint8),
+        )
+        for kind, array in zip(("images-idx3", "labels-idx1"), arrays[part], strict=True):
+            content = idx_bytes(array)
+            (folder / f"{part}-{kind}-ubyte.gz").write_bytes(gzip.compress(content))
+            md5[f"{part}-{kind}-ubyte"] = hashlib.md5(content).hexdigest()
+    manifest = {
+        "set": name,
+        "recipe": "dae.data.variations",
+        "version": 1,
+        "seed": seed,
+        "fraction": 1.0,
+        "parameters": {"background": "uniform noise"},
+        "splits": dict(zip(("train", "valid", "test"), splits, strict=True)),
+        "md5": md5,
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return manifest, arrays
+
+
+def test_generated_set_loads(tmp_path, no_download, capsys):
+    folder = tmp_path / "bg-rand"
+    _, arrays = generated_set(folder, splits=(6, 3, 5))
+    sets, name = load_dataset(folder)
+    assert name == identify(folder) == "bg-rand"
+    # 9 training examples: MNIST's 10,000 could not validate, the manifest's 3 do.
+    assert [len(x) for x, _ in sets] == [6, 3, 5]
+    (images, labels), (test_images, test_labels) = arrays["train"], arrays["t10k"]
+    expected = (images[:6], labels[:6]), (images[6:], labels[6:]), (test_images, test_labels)
+    for (x, y), (ex, ey) in zip(sets, expected, strict=True):
+        assert x.dtype == np.float32 and y.dtype == np.int32
+        np.testing.assert_array_equal(np.rint(x * 255), ex.reshape(len(ex), 784))
+        np.testing.assert_array_equal(y, ey)
+    # The scripts name it by its manifest, not as unrecognised IDX files.
+    assert cli.load_mnist_or_sample(folder)[1] == "bg-rand"
+    data_lines = [line for line in capsys.readouterr().err.splitlines() if "data:" in line]
+    assert data_lines == [f"data: bg-rand from {folder}"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_generated_file_changed_after_writing(tmp_path, no_download, name):
+    manifest, _ = generated_set(tmp_path)
+    path = tmp_path / f"{name}.gz"
+    content = bytearray(gzip.decompress(path.read_bytes()))
+    content[-1] ^= 1  # one pixel or 0/1 label: still a valid file, only the MD5 can tell
+    path.write_bytes(gzip.compress(bytes(content)))
+    for load in (load_dataset, identify):
+        with pytest.raises(DataError, match="does not match its manifest") as error:
+            load(tmp_path)
+        message = str(error.value)
+        assert message.startswith(f"{path}: ")
+        assert hashlib.md5(content).hexdigest() in message and manifest["md5"][name] in message
+
+
+def changed(key, value=None, within=None):
+    """A function writing the manifest with `key` set to `value` (or deleted, for
+    None), in its `within` entry if given."""
+
+    def write(manifest):
+        part = manifest[within] if within else manifest
+        if value is None:
+            del part[key]
+        else:
+            part[key] = value
+        return json.dumps(manifest)
+
+    return write
+
+
+@pytest.mark.parametrize(
+    "write, match",
+    [
+        (lambda m: json.dumps(m)[:-1], r"not JSON \(JSONDecodeError"),
+        (lambda m: b"\x80" + json.dumps(m).encode(), r"not JSON \(UnicodeDecodeError"),
+        (lambda m: "[" * 100_000 + "]" * 100_000, r"not JSON \(RecursionError"),
+        (lambda m: json.dumps([m]), r"a manifest is a JSON object, not \[\{"),
+        (changed("splits"), "no 'splits' "),
+        (changed("set", "mnist"), "'set' is 'mnist', the name of a data set known by its MD5s"),
+        (changed("set", "fashion-mnist"), "'set' is 'fashion-mnist'"),
+        (changed("set", "bg rand"), "'set' must be a name of at most 64 lowercase"),
+        (changed("set", "BG-RAND"), "'set' must be"),
+        (changed("set", 3), "'set' must be"),
+        (changed("recipe", ""), "'recipe' must be a non-empty string"),
+        (changed("version", 1.5), "'version' must be a positive integer, not 1.5"),
+        (changed("seed", -1), "'seed' must be an integer of 0 or more"),
+        (changed("fraction", 0), r"'fraction' must be a number in \(0, 1\], not 0"),
+        (changed("fraction", float("nan")), "'fraction' must be .*, not NaN"),
+        (changed("parameters", []), "'parameters' must be a JSON object"),
+        (changed("valid", 0, within="splits"), "'splits' must be a JSON object of positive"),
+        (changed("valid", True, within="splits"), "'splits' must be"),
+        (changed("valid", "3", within="splits"), "'splits' must be"),
+        (changed("valid", within="splits"), "'splits' must be"),
+        (changed("extra", 1, within="splits"), "'splits' must be"),
+        (changed(NAMES[0], within="md5"), "'md5' must be a JSON object of 32 lowercase hex"),
+        (changed(NAMES[0], "ABCDEF" * 5 + "AB", within="md5"), "'md5' must be"),
+        (changed(NAMES[0], "0" * 31, within="md5"), "'md5' must be"),
+        (changed("parameters", {"pad": "x" * 2**20}), "more than 1048576 bytes, too long"),
+    ],
+)
+def test_bad_manifest(tmp_path, no_download, write, match):
+    manifest, _ = generated_set(tmp_path)
+    content = write(manifest)
+    path = tmp_path / "manifest.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    for load in (load_dataset, identify):
+        with pytest.raises(DataError, match=match) as error:
+            load(tmp_path)
+        assert str(error.value).startswith(f"{path}: ")
+
+
+@pytest.mark.parametrize("kind", ["broken link", "folder"])
+def test_unreadable_manifest_is_refused_not_ignored(tmp_path, no_download, kind):
+    generated_set(tmp_path)
+    path = tmp_path / "manifest.json"
+    path.unlink()
+    if kind == "folder":
+        path.mkdir()
+    else:
+        path.symlink_to(tmp_path / "gone.json")
+    with pytest.raises(DataError, match="cannot read") as error:
+        load_dataset(tmp_path)
+    assert str(error.value).startswith(f"{path}: ")
+
+
+@pytest.mark.parametrize(
+    "splits, match",
+    [
+        ({"train": 5}, "9 training and 5 test examples, but .* train 5 \\+ valid 3, test 5"),
+        ({"valid": 4}, "train 6 \\+ valid 4"),
+        ({"test": 6}, "test 6"),
+    ],
+)
+def test_generated_split_sizes_must_match_the_manifest(tmp_path, no_download, splits, match):
+    manifest, _ = generated_set(tmp_path, splits=(6, 3, 5))
+    manifest["splits"].update(splits)
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DataError, match=match) as error:
+        load_dataset(tmp_path)
+    assert str(tmp_path / "manifest.json") in str(error.value)
+
+
+def test_generated_labels_are_checked(tmp_path, no_download):
+    manifest, _ = generated_set(tmp_path)
+    content = idx_bytes(np.array([0, 1, 10, 1, 0, 1, 0, 1, 0], np.uint8))
+    (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(gzip.compress(content))
+    manifest["md5"]["train-labels-idx1-ubyte"] = hashlib.md5(content).hexdigest()
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte.gz: labels must be in 0\.\.9"):
+        load_dataset(tmp_path)
+
+
+def test_generated_set_is_never_completed(tmp_path, no_download):
+    """A generated set missing a file is an error: no download, no fallback to a pickle."""
+    generated_set(tmp_path)
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").unlink()
+    pickle_gz(tmp_path / "mnist.pkl.gz", tiny_sets())
+    with pytest.raises(DataError, match="t10k-labels-idx1-ubyte: no such file"):
+        load_dataset(tmp_path)  # download=True: the default folder's behaviour
+
+
+def test_a_manifest_may_not_rename_mnist(mnist_dir, tmp_path):
+    for name in NAMES:
+        (tmp_path / f"{name}.gz").symlink_to(mnist_dir / f"{name}.gz")
+    manifest = {
+        "set": "basic",
+        "recipe": "dae.data.variations",
+        "version": 1,
+        "seed": 0,
+        "fraction": 1.0,
+        "parameters": {},
+        "splits": {"train": 50_000, "valid": 10_000, "test": 10_000},
+        "md5": mnist.MD5,
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DataError, match="names the set 'basic', but the four files are mnist's"):
+        identify(tmp_path)
 
 
 # mnist.pkl.gz -----------------------------------------------------------------------------
@@ -472,6 +693,23 @@ def test_bad_pickle(tmp_path, content, match):
     with pytest.raises(DataError, match=match) as error:
         load_mnist(path)
     assert str(path) in str(error.value)
+
+
+def test_pickle_inflating_past_the_cap_is_refused(tmp_path, monkeypatch):
+    content = protocol2(tiny_sets())
+    path = tmp_path / "mnist.pkl.gz"
+    path.write_bytes(gzip.compress(content))
+    monkeypatch.setattr(mnist, "PICKLE_MAX_BYTES", len(content))
+    load_mnist(path)  # exactly at the cap
+    monkeypatch.setattr(mnist, "PICKLE_MAX_BYTES", len(content) - 1)
+    with pytest.raises(DataError, match=f"inflates to more than {len(content) - 1} bytes") as error:
+        load_mnist(path)
+    assert str(path) in str(error.value)
+    # A stream of exactly the cap is read to its end, where its CRC is checked.
+    monkeypatch.setattr(mnist, "PICKLE_MAX_BYTES", len(content))
+    path.write_bytes(gzip.compress(content)[:-8] + b"\x00" * 8)
+    with pytest.raises(DataError, match="CRC check failed"):
+        load_mnist(path)
 
 
 def with_set(x=None, y=None):

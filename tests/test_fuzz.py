@@ -2,13 +2,17 @@
 
 Hypothesis feeds random bytes, and small valid files damaged in random ways (bytes
 flipped, cut, inserted or deleted, header fields rewritten), to ``read_idx``,
-``load_mnist`` on a folder of IDX files and ``load_mnist`` on ``mnist.pkl.gz``.
+``load_mnist`` on a folder of IDX files and ``load_mnist`` on ``mnist.pkl.gz``, and
+damaged manifests to ``load_dataset`` on a generated set.
 A call must return arrays of the documented shapes and dtypes or raise DataError;
 any other exception, a download, or an example running past a few seconds fails.
 The seed files are synthetic: random pixels and labels, no MNIST.
 """
 
+import copy
 import gzip
+import hashlib
+import json
 import math
 import pickle
 import pickletools
@@ -22,7 +26,7 @@ from helpers.idx import idx_bytes
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dae.data import load_mnist, mnist, read_idx
+from dae.data import load_dataset, load_mnist, mnist, read_idx
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -47,6 +51,17 @@ FILES = {
     "train-labels-idx1-ubyte": idx_bytes(RNG.integers(0, 10, 12, dtype=np.uint8)),
     "t10k-images-idx3-ubyte": idx_bytes(RNG.integers(0, 256, (5, 28, 28), dtype=np.uint8)),
     "t10k-labels-idx1-ubyte": idx_bytes(RNG.integers(0, 10, 5, dtype=np.uint8)),
+}
+# The seed files as a generated set: the manifest that matches them.
+MANIFEST = {
+    "set": "bg-rand",
+    "recipe": "dae.data.variations",
+    "version": 1,
+    "seed": 0,
+    "fraction": 1.0,
+    "parameters": {"background": "uniform noise"},
+    "splits": {"train": 8, "valid": 4, "test": 5},
+    "md5": {name: hashlib.md5(content).hexdigest() for name, content in FILES.items()},
 }
 IDX_HEADER = range(16)  # magic number and up to three sizes
 SETS = tuple((RNG.random((2, 784), dtype=np.float32), RNG.integers(0, 10, 2)) for _ in range(3))
@@ -101,6 +116,29 @@ def damaged_pickle(draw):
     if draw(st.booleans()):
         return draw(damaged(gzip.compress(PICKLES[i], mtime=0), hot=range(20)))
     return gzip.compress(draw(damaged(PICKLES[i], hot=STRUCTURES[i])), mtime=0)
+
+
+# Any JSON value, for a manifest's entries.
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=8,
+)
+
+
+@st.composite
+def damaged_manifest(draw):
+    """The seed set's manifest with an entry replaced, added or deleted, or its bytes damaged."""
+    manifest = copy.deepcopy(MANIFEST)
+    if draw(st.booleans()):
+        return draw(damaged(json.dumps(manifest).encode()))
+    part = draw(st.sampled_from([manifest, manifest["splits"], manifest["md5"]]))
+    key = draw(st.sampled_from(sorted(part)) | st.text(max_size=8))
+    if draw(st.booleans()):
+        part.pop(key, None)
+    else:
+        part[key] = draw(JSON)
+    return json.dumps(manifest).encode()
 
 
 # Pieces of pickles to assemble hostile ones from. Globals, allowed and refused:
@@ -303,6 +341,30 @@ def test_load_folder_damaged_file(named):
         assert [len(x) for x, _ in sets] == [8, 4, 5]
 
 
+# load_dataset on a generated set ----------------------------------------------------------
+
+
+def load_generated(manifest):
+    """load_dataset on a folder of the seed files and `manifest` as manifest.json."""
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        for name, content in FILES.items():
+            (folder / name).write_bytes(content)
+        (folder / "manifest.json").write_bytes(manifest)
+        return loaded_or_refused(load_dataset, folder)
+
+
+@FUZZ
+@given(damaged_manifest())
+def test_load_generated_set_damaged_manifest(manifest):
+    loaded = load_generated(manifest)
+    if loaded is not None:
+        sets, name = loaded
+        check_sets(sets)
+        assert [len(x) for x, _ in sets] == [8, 4, 5]
+        assert isinstance(name, str) and name not in ("mnist", "fashion-mnist")
+
+
 # load_mnist on mnist.pkl.gz ---------------------------------------------------------------
 
 
@@ -340,3 +402,6 @@ def test_seeds_load():
         check_sets(load_folder(f"{name}.gz", gzip.compress(content)))
     for content in PICKLES:
         check_sets(load_pickle_bytes(gzip.compress(content)))
+    sets, name = load_generated(json.dumps(MANIFEST).encode())
+    check_sets(sets)
+    assert name == "bg-rand" and [len(x) for x, _ in sets] == [8, 4, 5]

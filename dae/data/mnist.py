@@ -7,12 +7,20 @@ demos and tests that must run without network or data files.
 
 Any four IDX files in MNIST's format load the same way (Fashion-MNIST, for one);
 ``load_dataset`` and ``identify`` name them by the MD5s of their content: "mnist",
-"fashion-mnist", or UNRECOGNISED. Only MNIST is ever downloaded.
+"fashion-mnist", or UNRECOGNISED. Only MNIST is ever downloaded. A generated set
+(the Larochelle et al. 2007 variations, say) holds a ``manifest.json`` beside its
+files (see `dae.data.manifest`): it is named by the manifest's ``set``, each file's
+MD5 must match the manifest's, and its last ``splits["valid"]`` training examples
+validate, the split sizes being the manifest's.
 
 Every file is checked before it is used: a missing, truncated, corrupt or hostile
-file raises DataError naming the file and what is wrong with it.
+file raises DataError naming the file and what is wrong with it. Reading is bounded:
+an IDX file is read no further than one byte past the payload its header declares,
+``mnist.pkl.gz`` no further than PICKLE_MAX_BYTES, so a small gzip file that inflates
+to gigabytes is refused without filling memory.
 """
 
+import contextlib
 import gzip
 import hashlib
 import http.client
@@ -25,6 +33,7 @@ import numpy as np
 import pytensor
 
 from dae.checks import DataError, check_data
+from dae.data.manifest import MANIFEST, has_manifest, read_manifest
 from dae.data.pickles import unpickle_arrays
 from dae.files import write_atomic
 
@@ -60,6 +69,9 @@ N_VALID = 10_000  # the last 10,000 training images validate
 SAMPLE = Path(__file__).with_name("mnist_5k.npz")
 SAMPLE_SPLIT = (300, 100, 100)  # train / valid / test digits per class
 
+#: The most ``mnist.pkl.gz`` may inflate to: a gzip stream is refused past it, unread.
+PICKLE_MAX_BYTES = 2**30
+
 # What reading a damaged or missing file can raise; all become DataError.
 _READ_ERRORS = (OSError, EOFError, zlib.error)
 # The data types an IDX file may declare (its third byte); MNIST uses only 0x08.
@@ -71,32 +83,57 @@ _IDX_TYPES = {
     0x0D: "float",
     0x0E: "double",
 }
+# How much one read asks for: files are read in pieces of at most this many bytes.
+_PIECE = 2**20
 
 
 class DownloadError(DataError):
     """MNIST is not on disk and no mirror could provide it."""
 
 
-def _read_bytes(path, gzipped=None):
-    """Return the content of `path`, gunzipped if it is a gzip file.
+@contextlib.contextmanager
+def _opened(path, gzipped=None):
+    """Open `path` as a stream of its content, gunzipped if it is a gzip file.
 
     `gzipped` None sniffs the first bytes rather than trusting the name (an IDX
-    file starts with two zero bytes); True requires gzip.
+    file starts with two zero bytes); True requires gzip. A read error in the
+    block becomes a DataError naming `path`.
     """
     try:
-        data = path.read_bytes()
-        if gzipped or (gzipped is None and data[:2] == b"\x1f\x8b"):
-            # decompress checks the CRC and length, so a damaged stream cannot pass.
-            data = gzip.decompress(data)
-        return data
+        with open(path, "rb") as raw:
+            if gzipped or (gzipped is None and raw.peek(2)[:2] == b"\x1f\x8b"):
+                # GzipFile checks each member's CRC and length when it reaches its end.
+                with gzip.GzipFile(fileobj=raw) as stream:
+                    yield stream
+            else:
+                yield raw
     except _READ_ERRORS as e:
         # zlib's exception is called plain "error": say what it means.
         kind = "corrupt gzip data" if isinstance(e, zlib.error) else type(e).__name__
         raise DataError(f"{path}: cannot read ({kind}: {e})") from e
 
 
+def _read_upto(stream, n):
+    """Read `n` bytes from `stream`, fewer only at its end, as a bytearray.
+
+    Read in pieces: memory grows with what the stream holds, never with an `n`
+    taken from an untrusted header.
+    """
+    data = bytearray()
+    while len(data) < n:
+        piece = stream.read(min(n - len(data), _PIECE))
+        if not piece:
+            break
+        data += piece
+    return data
+
+
 def read_idx(path):
     """Read an IDX file of unsigned bytes (MNIST images or labels), gzipped or not.
+
+    The header is read first; the payload is read only up to one byte past the
+    size it declares, so a file or gzip stream that holds more is refused without
+    being read to its end, and memory stays within the declared size.
 
     Returns
     -------
@@ -107,48 +144,63 @@ def read_idx(path):
     ------
     DataError
         If the file cannot be read or is not such an IDX file: wrong magic number,
-        data type or number of dimensions, images other than 28x28, or a header
-        and payload that disagree.
+        data type or number of dimensions, images other than 28x28, a payload
+        shorter or longer than its header declares, or a gzip stream that is
+        damaged or incomplete.
 
     """
-    path = Path(path)
-    return _parse_idx(_read_bytes(path), path)
+    return _read_idx_md5(Path(path))[0]
 
 
-def _parse_idx(data, path):
-    """Decode the IDX content `data` of the file `path` (see `read_idx`)."""
-    if len(data) < 4:
-        raise DataError(f"{path}: {len(data)} bytes, too short for an IDX file")
-    if data[:2] != b"\0\0":
+def _read_idx_md5(path):
+    """Read the IDX file `path` (see `read_idx`); return its array and the MD5 of its
+    uncompressed content, from one read."""
+    with _opened(path) as stream:
+        head = _read_upto(stream, 4)
+        if len(head) < 4:
+            raise DataError(f"{path}: {len(head)} bytes, too short for an IDX file")
+        if head[:2] != b"\0\0":
+            raise DataError(
+                f"{path}: bad IDX magic number 0x{head.hex()} (an IDX file starts with "
+                "two zero bytes: 0x00000801 for MNIST labels, 0x00000803 for images)"
+            )
+        dtype, ndim = head[2], head[3]
+        if dtype != 0x08:
+            kind = _IDX_TYPES.get(dtype, "not an IDX type")
+            raise DataError(
+                f"{path}: IDX data type 0x{dtype:02x} ({kind}); MNIST files hold unsigned "
+                "bytes (0x08)"
+            )
+        if ndim not in (1, 3):
+            raise DataError(f"{path}: IDX file of {ndim} dimensions; MNIST labels have 1, images 3")
+        dims = _read_upto(stream, 4 * ndim)
+        if len(dims) < 4 * ndim:
+            raise DataError(
+                f"{path}: IDX header truncated: {ndim} dimensions need {4 + 4 * ndim} bytes, "
+                f"the file has {4 + len(dims)}"
+            )
+        shape = tuple(int.from_bytes(dims[4 * i : 4 * i + 4], "big") for i in range(ndim))
+        if ndim == 3 and shape[1:] != (28, 28):
+            raise DataError(f"{path}: images of {shape[1]}x{shape[2]} pixels; MNIST's are 28x28")
+        # Exact integers: numpy's int64 product of header fields can wrap around.
+        size = math.prod(shape)
+        # One byte more than declared tells a longer file; a payload of exactly the
+        # declared size is read to its end, where GzipFile checks the CRC.
+        payload = _read_upto(stream, size + 1)
+    if len(payload) > size:
         raise DataError(
-            f"{path}: bad IDX magic number 0x{data[:4].hex()} (an IDX file starts with "
-            "two zero bytes: 0x00000801 for MNIST labels, 0x00000803 for images)"
+            f"{path}: too long: header declares shape {shape} ({size} bytes) but the "
+            "payload has more; the rest was not read"
         )
-    dtype, ndim = data[2], data[3]
-    if dtype != 0x08:
-        kind = _IDX_TYPES.get(dtype, "not an IDX type")
+    if len(payload) < size:
         raise DataError(
-            f"{path}: IDX data type 0x{dtype:02x} ({kind}); MNIST files hold unsigned bytes (0x08)"
+            f"{path}: truncated: header declares shape {shape} ({size} bytes) "
+            f"but the payload has {len(payload)} bytes"
         )
-    if ndim not in (1, 3):
-        raise DataError(f"{path}: IDX file of {ndim} dimensions; MNIST labels have 1, images 3")
-    start = 4 + 4 * ndim
-    if len(data) < start:
-        raise DataError(
-            f"{path}: IDX header truncated: {ndim} dimensions need {start} bytes, "
-            f"the file has {len(data)}"
-        )
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    if ndim == 3 and shape[1:] != (28, 28):
-        raise DataError(f"{path}: images of {shape[1]}x{shape[2]} pixels; MNIST's are 28x28")
-    # Exact integers: numpy's int64 product of header fields can wrap around.
-    size = math.prod(shape)
-    if len(data) - start != size:
-        raise DataError(
-            f"{path}: header declares shape {shape} ({size} bytes) "
-            f"but the payload has {len(data) - start} bytes"
-        )
-    return np.frombuffer(data, np.uint8, offset=start).reshape(shape).copy()
+    digest = hashlib.md5(head)
+    digest.update(dims)
+    digest.update(payload)
+    return np.frombuffer(payload, np.uint8).reshape(shape), digest.hexdigest()
 
 
 def _check(x, y, source):
@@ -156,58 +208,84 @@ def _check(x, y, source):
     check_data(x, y, n_ins=784, n_outs=10, source=source)
 
 
-def _read_idx_md5(path):
-    """Read the IDX file `path` (see `read_idx`); return its array and the MD5 of its
-    uncompressed content, from one read."""
-    data = _read_bytes(path)
-    return _parse_idx(data, path), hashlib.md5(data).hexdigest()
-
-
 def _dataset_name(digests):
     """The name in KNOWN whose MD5s are `digests` (file name -> MD5), else UNRECOGNISED."""
     return next((name for name, md5 in KNOWN.items() if md5 == digests), UNRECOGNISED)
 
 
-def identify(folder):
-    """Name the data set held by the four IDX files in `folder`, by their MD5s.
+def _read_listed(folder, name, manifest):
+    """Read the IDX file `name` in `folder`: its path, array and MD5, the MD5 checked
+    against `manifest`, the folder's manifest or None."""
+    path = _require(folder, name)
+    array, digest = _read_idx_md5(path)
+    if manifest is not None and digest != manifest["md5"][name]:
+        raise DataError(
+            f"{path}: does not match its manifest: MD5 {digest} of its content, "
+            f"{manifest['md5'][name]} in {folder / MANIFEST}"
+        )
+    return path, array, digest
 
+
+def _set_name(folder, manifest, digests):
+    """The name of the set in `folder`: its manifest's, else by the MD5s `digests`."""
+    known = _dataset_name(digests)
+    if manifest is None:
+        return known
+    if known != UNRECOGNISED:  # a manifest may not rename a known data set
+        raise DataError(
+            f"{folder / MANIFEST}: names the set {manifest['set']!r}, but the four files "
+            f"are {known}'s"
+        )
+    return manifest["set"]
+
+
+def identify(folder):
+    """Name the data set held by the four IDX files in `folder`.
+
+    A generated set is named by its ``manifest.json`` (see `dae.data.manifest`),
+    once each file's MD5 matches the manifest's; other files by their MD5s.
     `load_dataset` names what it loads without reading the files twice; this is
     for a folder that is not to be loaded.
 
     Parameters
     ----------
     folder : str or Path
-        A folder with the four IDX files, gzipped or not.
+        A folder with the four IDX files, gzipped or not, and perhaps a manifest.
 
     Returns
     -------
     str
+        The manifest's ``set`` (``"bg-rand"``, say) for a generated set; else
         ``"mnist"`` or ``"fashion-mnist"`` when all four files are the published
         ones, else `UNRECOGNISED` (``"unrecognised IDX files"``).
 
     Raises
     ------
     DataError
-        If a file is missing, unreadable or not an IDX file of MNIST's format.
+        If a file is missing, unreadable or not an IDX file of MNIST's format, if
+        the manifest is invalid, or if a file does not match it.
 
     """
     folder = Path(folder)
+    manifest = read_manifest(folder)
     # Parsed as well as hashed: only IDX files may be called "unrecognised IDX files".
-    digests = {name: _read_idx_md5(_require(folder, name))[1] for name in MD5}
-    return _dataset_name(digests)
+    digests = {name: _read_listed(folder, name, manifest)[2] for name in MD5}
+    return _set_name(folder, manifest, digests)
 
 
 def _load_idx(folder):
-    """Read the four IDX files in `folder`, split them the classic way and name them.
+    """Read the four IDX files in `folder`, split off validation and name the set.
 
-    Each file is hashed as it is read, so naming the data set costs no second read.
+    Validation is the last `N_VALID` training examples, or as many as a manifest
+    says. Each file is hashed as it is read, so checking it against the manifest
+    and naming the data set cost no second read.
     """
+    manifest = read_manifest(folder)
     sets, digests = [], {}
     for part in ("train", "t10k"):
         images_name, labels_name = f"{part}-images-idx3-ubyte", f"{part}-labels-idx1-ubyte"
-        images, labels = _require(folder, images_name), _require(folder, labels_name)
-        x, digests[images_name] = _read_idx_md5(images)
-        y, digests[labels_name] = _read_idx_md5(labels)
+        images, x, digests[images_name] = _read_listed(folder, images_name, manifest)
+        labels, y, digests[labels_name] = _read_listed(folder, labels_name, manifest)
         if x.ndim != 3:
             raise DataError(f"{images}: expected images, found labels of shape {x.shape}")
         if y.ndim != 1:
@@ -222,10 +300,20 @@ def _load_idx(folder):
         _check(x, y, images)
         sets.append((x, y))
     (x, y), test = sets
-    if len(x) <= N_VALID:
-        raise DataError(f"{folder}: only {len(x)} training images, need more than {N_VALID}")
-    split = (x[:-N_VALID], y[:-N_VALID]), (x[-N_VALID:], y[-N_VALID:]), test
-    return split, _dataset_name(digests)
+    if manifest is None:
+        n_valid = N_VALID
+        if len(x) <= n_valid:
+            raise DataError(f"{folder}: only {len(x)} training images, need more than {n_valid}")
+    else:
+        n_train, n_valid, n_test = (manifest["splits"][k] for k in ("train", "valid", "test"))
+        if (len(x), len(test[0])) != (n_train + n_valid, n_test):
+            raise DataError(
+                f"{folder}: {len(x)} training and {len(test[0])} test examples, but "
+                f"{folder / MANIFEST} gives the splits train {n_train} + valid {n_valid}, "
+                f"test {n_test}"
+            )
+    split = (x[:-n_valid], y[:-n_valid]), (x[-n_valid:], y[-n_valid:]), test
+    return split, _set_name(folder, manifest, digests)
 
 
 def _unpickled_set(pair, source):
@@ -241,7 +329,13 @@ def _unpickled_set(pair, source):
 
 def _load_pickle(path):
     """Read the deeplearning.net ``mnist.pkl.gz``: a gzipped (train, valid, test) pickle."""
-    data = _read_bytes(path, gzipped=True)
+    with _opened(path, gzipped=True) as stream:
+        data = _read_upto(stream, PICKLE_MAX_BYTES + 1)
+    if len(data) > PICKLE_MAX_BYTES:
+        raise DataError(
+            f"{path}: inflates to more than {PICKLE_MAX_BYTES} bytes, the most an MNIST "
+            "pickle may hold (MNIST's is about 220 MB); the rest was not read"
+        )
     try:
         sets = unpickle_arrays(data)
     # A damaged pickle can fail in any way (UnpicklingError, ValueError, struct.error,
@@ -292,25 +386,31 @@ def load_dataset(path, download=True):
     path : str or Path
         A folder with the four IDX files (gzipped or not) or ``mnist.pkl.gz``,
         or the path of ``mnist.pkl.gz`` itself. IDX files win when both are there.
+        A folder with a ``manifest.json`` is a generated set: its four files are
+        checked against the manifest, and validate on its last ``splits["valid"]``
+        training examples instead of MNIST's last 10,000.
     download : bool
         Whether to download MNIST's IDX files when `path` holds no data or only
-        some of MNIST's files. Without it, such a `path` is an error.
+        some of MNIST's files. Without it, such a `path` is an error. Nothing is
+        ever downloaded into a folder with a manifest.
 
     Returns
     -------
     tuple
         ``(sets, name)``: `sets` is ``((train_x, train_y), (valid_x, valid_y),
         (test_x, test_y))``, x float32 of shape (n, 784) in [0, 1], y int32;
-        `name` is what `identify` says of the IDX files, or ``"mnist"`` for the
-        pickle, a format in which only MNIST was published.
+        `name` is what `identify` says of the IDX files (the manifest's ``set``
+        for a generated set), or ``"mnist"`` for the pickle, a format in which
+        only MNIST was published.
 
     Raises
     ------
     DataError
         If a file is damaged or inconsistent, or a missing one cannot be
-        downloaded. Only missing files are downloaded, and only beside MNIST's
-        own: a damaged file or one of another data set is reported, never
-        replaced or completed.
+        downloaded; for a generated set, if the manifest is invalid or a file's
+        MD5 or a split's size differs from it. Only missing files are
+        downloaded, and only beside MNIST's own: a damaged file or one of
+        another data set is reported, never replaced or completed.
 
     """
     path = Path(path)
@@ -320,7 +420,8 @@ def load_dataset(path, download=True):
         raise DataError(f"{path}: no such file")
     if path.exists() and not path.is_dir():
         raise DataError(f"{path}: neither a folder nor a regular file")
-    if all(_find(path, name) for name in MD5):
+    # A generated set is read as one, never completed by a download or a pickle.
+    if has_manifest(path) or all(_find(path, name) for name in MD5):
         return _load_idx(path)
     if (path / PICKLE).is_file():
         return _load_pickle(path / PICKLE), "mnist"
