@@ -33,9 +33,12 @@ setup(
             "jax>=0.4.30",
             "hypothesis>=6.100",
             "matplotlib>=3.7",
+            "scikit-image>=0.22",
         ],
         "docs": ["sphinx>=7", "numpydoc>=1.6"],
         "plot": ["matplotlib>=3.7"],
+        # scripts/make_variations.py: the photographs behind the image backgrounds.
+        "variations": ["scikit-image>=0.22"],
         # scripts/sweep.py: trials on Ray Tune; summary.png.
         "sweep": ["ray[tune]>=2.40", "matplotlib>=3.7"],
         "gpu": ["jax[cuda12]>=0.4.30"],

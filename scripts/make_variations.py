@@ -23,6 +23,7 @@ from tqdm import tqdm
 from dae.checks import DataError
 from dae.cli import run
 from dae.data import variations
+from dae.data.manifest import read_manifest
 
 
 def main(argv=None):
@@ -65,7 +66,7 @@ def parse_args(argv=None):
         metavar="SET",
         help=f"some of: {', '.join(variations.SETS)} (default: all)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="(default: %(default)s)")
     parser.add_argument(
         "--fraction",
         type=fraction,
@@ -100,6 +101,14 @@ def parse_args(argv=None):
     return args
 
 
+def non_negative_int(text):
+    """argparse type: an integer of 0 or more."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
 def fraction(text):
     """argparse type: a number in (0, 1]."""
     value = float(text)
@@ -128,10 +137,9 @@ def recipe(name, args, digits_name):
 def same_recipe(folder, name, args, parameters):
     """Whether ``folder`` holds set ``name`` written as asked; a DataError if it holds
     something else, which is never overwritten."""
-    try:
-        manifest = json.loads((folder / variations.MANIFEST).read_text())
-    except (OSError, ValueError) as e:
-        raise DataError(f"{folder}: exists but holds no readable manifest ({e})") from e
+    manifest = read_manifest(folder)
+    if manifest is None:
+        raise DataError(f"{folder}: exists but holds no manifest; remove it to write set {name!r}")
     asked = {
         "set": name,
         "version": variations.VERSION,

@@ -22,7 +22,6 @@ def digits():
 
 @pytest.fixture(scope="module")
 def photos():
-    pytest.importorskip("skimage")
     return variations.load_images()
 
 
@@ -243,7 +242,6 @@ def test_unreadable_photographs_are_named(tmp_path):
 
 
 def test_make_variations_writes_every_set_and_keeps_what_is_written(tmp_path):
-    pytest.importorskip("skimage")
     options = {"mnist": "sample", "fraction": 0.01, "output": tmp_path, "quiet": True}
     first = run_script("make_variations.py", **options)
     assert first.returncode == 0, first.stderr

@@ -51,6 +51,7 @@ from pathlib import Path
 import numpy as np
 
 from dae.checks import DataError
+from dae.data.manifest import FILES, MANIFEST, check_manifest
 
 #: The version of the recipes below; written into every manifest.
 VERSION = 1
@@ -93,13 +94,6 @@ SIDE = 28
 _CENTRE = (SIDE - 1) / 2
 # Pixel coordinates, row-major: what every vectorised drawing below works on.
 _ROWS, _COLS = np.divmod(np.arange(SIDE * SIDE), SIDE)
-MANIFEST = "manifest.json"
-FILES = (
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
-)
 
 
 def split_sizes(name, fraction=1.0):
@@ -604,6 +598,7 @@ def write_set(folder, name, splits, seed, fraction, parameters):
         "splits": {"train": len(train[1]), "valid": len(valid[1]), "test": len(test[1])},
         "md5": {file: hashlib.md5(data).hexdigest() for file, data in contents.items()},
     }
+    check_manifest(manifest, f"set {name!r}")
     folder.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".part"))
     try:
