@@ -70,8 +70,9 @@ def test_killed_at_random_points_then_resumed_ends_bit_identical(tmp_path):
     epoch_seconds = json.loads((reference / "metrics.jsonl").read_text().splitlines()[-1])
     epoch_seconds = epoch_seconds["seconds"] / n_epochs
     # Kill once while starting up, then after a random number of finished epochs
-    # plus a random part of the next one: mid-epoch, mid-checkpoint, between.
-    targets = sorted(rng.sample(range(1, n_epochs), 4))
+    # plus a random part of the next one: mid-epoch, mid-checkpoint, between. The
+    # last two epochs are never a target, so each kill finds the run unfinished.
+    targets = sorted(rng.sample(range(1, n_epochs - 1), 4))
     out = tmp_path / "killed"
     log = out / "metrics.jsonl"
     kills = []
@@ -82,12 +83,16 @@ def test_killed_at_random_points_then_resumed_ends_bit_identical(tmp_path):
             assert process.poll() is None, process.communicate()[1]
             assert time.monotonic() < deadline
             time.sleep(0.005)
-        time.sleep(rng.uniform(0, 1.5 * epoch_seconds) if target else rng.uniform(0, 2))
+        time.sleep(rng.uniform(0, epoch_seconds) if target else rng.uniform(0, 2))
+        process.send_signal(signal.SIGSTOP)  # frozen where it is, to be looked at
+        done = len(log.read_text().splitlines()) if log.exists() else 0
+        kills.append((target, done, process.poll()))
         process.send_signal(signal.SIGKILL)
         process.communicate()
-        done = len(log.read_text().splitlines()) if log.exists() else 0
-        kills.append((target, done, process.returncode))
-    assert sum(done > 0 and code == -signal.SIGKILL for _, done, code in kills) >= 3, kills
+    # Every kill found the run going (poll None) and unfinished, and all but the
+    # first after the epochs it waited for.
+    assert all(code is None and done < n_epochs for _, done, code in kills), (seed, kills)
+    assert all(done >= target for target, done, _ in kills), (seed, kills)
 
     result = run_script("train_sda.py", **SDA, output=out, resume=True)
     assert result.returncode == 0, (seed, kills, result.stderr)

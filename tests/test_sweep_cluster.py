@@ -5,6 +5,7 @@ One cluster serves the module and is stopped at its end. The head listens on the
 loopback address only; see ``cluster`` for how, and for what Ray does not allow.
 """
 
+import contextlib
 import csv
 import json
 import os
@@ -26,14 +27,16 @@ pytest.importorskip("ray")
 pytestmark = pytest.mark.slow
 
 RAY = str(Path(sys.executable).parent / "ray")
-# Trials of some seconds, so that a kill lands in the middle of one.
+TRIAL_EPOCHS = 8  # of fine-tuning
+# Trials of some seconds. The tests act at points they make known by pausing the
+# sweep's driver (see ``paused``), not at points in time.
 TRIAL = command_line(
     data="sample",
     limit=1000,
     hidden=[20, 20],
     corruption=[0.1, 0.2],
     pretraining_epochs=2,
-    training_epochs=8,
+    training_epochs=TRIAL_EPOCHS,
     batch_size=20,
 )
 
@@ -129,17 +132,50 @@ def sweep(cluster, out, *args):
     )
 
 
-def wait_for(condition, timeout=180):
+def wait_for(condition, timeout=180, interval=0.2):
     """Wait until ``condition()`` is true; fail after ``timeout`` seconds."""
     end = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < end, "timed out"
-        time.sleep(0.2)
+        time.sleep(interval)
+
+
+@contextlib.contextmanager
+def paused(driver):
+    """The sweep's driver stopped, so that the test acts at a known point.
+
+    Tune's function trainables report synchronously: a trial's report of an epoch
+    returns only when the driver asks for the next result. With the driver stopped,
+    each running trial goes on to the end of the epoch it is in, at most, and waits
+    there, checkpointed; no trial starts or is started again.
+    """
+    os.kill(driver.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(driver.pid, signal.SIGCONT)
+
+
+def alive(pid):
+    """Whether process ``pid`` runs (a zombie does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def records(folder):
     path = Path(folder) / "metrics.jsonl"
     return path.read_text().splitlines() if path.exists() else []
+
+
+def finetuning_epochs(folder):
+    """The fine-tuning epochs ``folder``'s trial has checkpointed."""
+    return sum("validation_error" in json.loads(line) for line in records(folder))
+
+
+def finished(folder):
+    return (Path(folder) / "metrics.json").exists()
 
 
 def trial_info(folder):
@@ -158,9 +194,13 @@ def test_a_killed_trial_resumes_and_ends_as_an_unbroken_one(cluster, tmp_path):
     out = tmp_path / "sweep"
     folder = out / "trials" / "default" / "seed-1"
     driver = sweep(cluster, out, "--", *TRIAL)
-    # Once the trial has checkpointed its first epochs, kill its worker mid-run.
-    wait_for(lambda: len(records(folder)) >= 3 and trial_info(folder).get("pid"))
-    os.kill(trial_info(folder)["pid"], signal.SIGKILL)
+    # Pause the sweep as soon as the trial starts: the trial then waits, unfinished,
+    # at its first fine-tuning epoch, where its worker is killed.
+    wait_for(lambda: trial_info(folder).get("pid"), interval=0.01)
+    with paused(driver):
+        wait_for(lambda: finetuning_epochs(folder) >= 1)
+        assert not finished(folder) and finetuning_epochs(folder) < TRIAL_EPOCHS
+        os.kill(trial_info(folder)["pid"], signal.SIGKILL)
     output, _ = driver.communicate(timeout=300)
     assert driver.returncode == 0, output[-3000:]
     assert trial_info(folder)["attempts"] == 2
@@ -190,13 +230,18 @@ def test_a_killed_driver_resumes_without_rerunning_finished_trials(cluster, tmp_
     args = ["--seeds", "2", "--grid", "finetune-lr=0.5,1.0", "--", *TRIAL]
     driver = sweep(cluster, out, *args)
 
-    def finished():
+    def done_trials():
         return sorted(out.glob("trials/*/seed-*/metrics.json"))
 
-    wait_for(lambda: 1 <= len(finished()) < 4)
+    wait_for(lambda: done_trials())
+    driver.send_signal(signal.SIGSTOP)  # no trial starts; the running ones wait (paused)
     driver.send_signal(signal.SIGKILL)
     driver.wait()
-    done = {path: path.stat().st_mtime_ns for path in finished()}
+    # Ray ends the killed driver's workers: once they are gone, nothing more is written.
+    pids = [trial_info(folder)["pid"] for folder in out.glob("trials/*/seed-*")]
+    wait_for(lambda: not any(alive(pid) for pid in pids))
+    done = {path: path.stat().st_mtime_ns for path in done_trials()}
+    assert 1 <= len(done) < 4
     attempts = {path.parent: trial_info(path.parent)["attempts"] for path in done}
 
     again = sweep(cluster, out, "--resume", *args)
@@ -215,7 +260,9 @@ def test_an_interrupted_driver_stops_cleanly_and_resumes(cluster, tmp_path):
     args = ["--seeds", "2", "--grid", "finetune-lr=0.5,1.0", "--", *TRIAL]
     driver = sweep(cluster, out, *args)
     wait_for(lambda: any(records(folder) for folder in out.glob("trials/*/seed-*")))
-    driver.send_signal(signal.SIGINT)  # 2 cores: 2 trials running, 2 waiting
+    with paused(driver):  # 2 cores: 2 trials running or about to, 2 waiting
+        assert not any(finished(folder) for folder in out.glob("trials/*/seed-*"))
+        driver.send_signal(signal.SIGINT)  # handled once the driver goes on
     output, _ = driver.communicate(timeout=300)
     assert "Traceback" not in output, output[-3000:]
     assert "trials unfinished; the same command with --resume goes on" in output
@@ -232,12 +279,19 @@ def test_a_killed_worker_node_loses_no_trial(cluster, tmp_path):
     driver = sweep(cluster, out, "--seeds", "2", "--grid", "finetune-lr=0.5,1.0", "--", *TRIAL)
 
     def on_worker_node():
-        pids = {trial_info(folder).get("pid") for folder in out.glob("trials/*/seed-*")}
-        return bool(pids & node_processes(worker))
+        """The trial folders whose trial runs on the worker node."""
+        return [
+            folder
+            for folder in out.glob("trials/*/seed-*")
+            if trial_info(folder).get("pid") in node_processes(worker)
+        ]
 
-    wait_for(on_worker_node)
-    time.sleep(1)  # into the trial's training
-    kill_node(worker)  # the raylet and every process of the node
+    wait_for(on_worker_node, interval=0.01)
+    with paused(driver):  # the worker node's trial goes on to a checkpoint and waits
+        (folder,) = on_worker_node()
+        wait_for(lambda: finetuning_epochs(folder) >= 1)
+        assert not finished(folder)
+        kill_node(worker)  # the raylet and every process of the node
     output, _ = driver.communicate(timeout=300)
     assert driver.returncode == 0, output[-3000:]
     assert [r["status"] for r in rows(out)] == ["finished"] * 4
