@@ -181,6 +181,48 @@ def bernoulli_kl(rho, rho_hat):
     return rho * pt.log(rho / rho_hat) + (1 - rho) * pt.log((1 - rho) / (1 - rho_hat))
 
 
+def bernoulli_kl_from_logits(rho, a, axis=0):
+    r""":func:`bernoulli_kl` of ``rho`` and the mean of ``sigmoid(a)`` over ``axis``,
+    computed from the pre-activations ``a`` in log space.
+
+    .. math::
+
+        \log \hat\rho = \log \tfrac1n \textstyle\sum_i e^{\log\sigma(a_i)},
+        \qquad
+        \log (1 - \hat\rho) = \log \tfrac1n \textstyle\sum_i e^{\log\sigma(-a_i)},
+
+    with :math:`\log\sigma(a) = -\mathrm{softplus}(-a)`. The sparsity penalty of a
+    sigmoid layer, ``a`` its minibatch of pre-activations. Where the codes saturate,
+    the mean of :math:`\sigma(a)` rounds to 0 or 1 in float32 and
+    :func:`bernoulli_kl` of it is infinite; here the cost is large but finite, and so
+    is its gradient, which pushes the units back.
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor.tensor as pt
+    >>> from dae.objectives import bernoulli_kl, bernoulli_kl_from_logits
+    >>> a = pt.as_tensor(np.array([[-1.0, 2.0], [0.5, -120.0]], dtype="float32"))
+    >>> kl = bernoulli_kl_from_logits(0.1, a).eval()
+    >>> bool(np.allclose(kl[0], bernoulli_kl(0.1, pt.mean(pt.sigmoid(a), axis=0)).eval()[0]))
+    True
+    >>> saturated = pt.as_tensor(np.full((2, 1), -120.0, dtype="float32"))
+    >>> float(bernoulli_kl(0.1, pt.mean(pt.sigmoid(saturated), axis=0)).eval()[0])
+    inf
+    >>> kl = bernoulli_kl_from_logits(0.1, saturated).eval()[0]  # log rho_hat = -120
+    >>> bool(np.isclose(kl, 0.1 * (np.log(0.1) + 120) + 0.9 * np.log(0.9)))
+    True
+    """
+    log_rho_hat = _log_mean_exp(-softplus(-a), axis)
+    log_one_minus = _log_mean_exp(-softplus(a), axis)
+    return rho * (pt.log(rho) - log_rho_hat) + (1 - rho) * (pt.log(1 - rho) - log_one_minus)
+
+
+def _log_mean_exp(v, axis):
+    """``log(mean(exp(v), axis))`` without overflow or underflow."""
+    m = disconnected_grad(pt.max(v, axis=axis, keepdims=True))
+    return pt.squeeze(m, axis=axis) + pt.log(pt.mean(pt.exp(v - m), axis=axis))
+
+
 def gaussian_kl(mu, log_var):
     r"""KL divergence of :math:`\mathcal{N}(\mu, \mathrm{diag}\,\sigma^2)` from
     :math:`\mathcal{N}(0, I)`, one per row.

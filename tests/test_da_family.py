@@ -106,6 +106,30 @@ def reconstruction_cross_entropy(da, x):
     return np.mean(np.sum(np.logaddexp(0, a) - x * a, axis=1))
 
 
+@pytest.mark.parametrize("bias", [-200.0, 200.0])
+def test_the_sparsity_penalty_of_saturated_codes_is_finite_and_pulls_them_back(bias):
+    """Every code 0 (or 1): the float32 mean activation is 0 (or 1) exactly, where
+    the KL of a mean is infinite; the KL from the pre-activations is not."""
+    da = dA(np.random.RandomState(0), n_visible=6, n_hidden=3)
+    sparse = dict(sparsity_target=0.05, sparsity_weight=60.0)
+    sparse_da = dA(np.random.RandomState(0), n_visible=6, n_hidden=3, **sparse)
+    x = np.random.RandomState(1).rand(20, 6).astype("float32")
+    costs = []
+    for model in (da, sparse_da):
+        model.b.set_value(np.full(3, bias, dtype="float32"))
+        cost = model.get_reconstruction_cost(corruption_level=0.0)
+        grad_b = pytensor.grad(cost, model.b)
+        costs.append(pytensor.function([model.x], [cost, grad_b])(x))
+    (plain, _), (cost, grad_b) = costs
+    y = pytensor.function([sparse_da.x], sparse_da.get_hidden_values(sparse_da.x))(x)
+    assert set(np.unique(y.mean(axis=0))) == {0.0 if bias < 0 else 1.0}
+    # The penalty: large, finite, about rho * 200 (or (1 - rho) * 200) per unit.
+    penalty = (cost - plain) / sparse["sparsity_weight"]
+    expected = 3 * (0.05 if bias < 0 else 0.95) * 200
+    assert np.isfinite(cost) and abs(penalty - expected) < 0.05 * expected
+    assert np.isfinite(grad_b).all() and np.all(np.sign(grad_b) == np.sign(bias))
+
+
 def test_the_contractive_penalty_lowers_the_jacobian_norm(digits):
     norms, errors = [], []
     for level in (0.0, 0.5):

@@ -55,7 +55,13 @@ from dae.checks import check_batch_size, check_choice, check_data, check_nonnega
 from dae.functions import minibatch
 from dae.init import initial_weights, zeros
 from dae.models.base import Model, input_or_matrix
-from dae.objectives import bernoulli_kl, cross_entropy_from_logits, jacobian_norm, l2, squared_error
+from dae.objectives import (
+    bernoulli_kl_from_logits,
+    cross_entropy_from_logits,
+    jacobian_norm,
+    l2,
+    squared_error,
+)
 from dae.random import dropout, keep_mask, shared_generator, standard_normal, unit_uniform
 from dae.updates import rng_updates, sgd
 
@@ -210,8 +216,11 @@ class dA(Model):
 
     def get_hidden_values(self, input):
         """Code of ``input``: ``activation(dot(input, W) + b)``, sigmoid by default."""
-        pre = pt.dot(input, self.W) + self.b
+        pre = self._encoder_preactivation(input)
         return pre if self.activation is None else self.activation(pre)
+
+    def _encoder_preactivation(self, input):
+        return pt.dot(input, self.W) + self.b
 
     def hidden_representation(self, set_x, batch_size=1000):
         """The codes of every row of the shared matrix ``set_x``, as a new shared matrix.
@@ -250,7 +259,10 @@ class dA(Model):
         if self.weight_decay:
             cost += self.weight_decay * l2(self.get_params(regularizable=True))
         if self.sparsity_weight:
-            kl = bernoulli_kl(self.sparsity_target, pt.mean(y, axis=0))
+            # From the pre-activations (the same products as y's, merged when
+            # compiled): finite where a unit's mean code rounds to 0 or 1.
+            pre = self._encoder_preactivation(tilde_x)
+            kl = bernoulli_kl_from_logits(self.sparsity_target, pre)
             cost += self.sparsity_weight * pt.sum(kl)
         if self.contraction_level:
             cost += self.contraction_level * pt.mean(self.jacobian_norm(y))
