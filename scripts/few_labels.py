@@ -37,6 +37,7 @@ from dae.statistics import mean_and_interval, percent
 from dae.training import pretrain
 
 METHODS = ("random initialisation", "SdA pretraining")
+DEFAULT_LABELS = (100, 1000, 10000)
 
 
 def main(argv=None):
@@ -61,7 +62,14 @@ def parse_args(argv=None):
     )
     add_common_arguments(parser, output="runs/few_labels", seed=89677)
     parser.add_argument("--hidden", type=positive_int, nargs="+", default=[500, 500])
-    parser.add_argument("--labels", type=positive_int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument(
+        "--labels",
+        type=positive_int,
+        nargs="+",
+        default=None,
+        help="label budgets, multiples of 10 (default: those of "
+        f"{' '.join(map(str, DEFAULT_LABELS))} that the training digits hold)",
+    )
     parser.add_argument("--pretraining-epochs", type=positive_int, default=10)
     parser.add_argument("--steps", type=positive_int, default=5000, help="fine-tuning SGD steps")
     parser.add_argument("--finetune-lr", type=float, default=0.1)
@@ -72,7 +80,7 @@ def parse_args(argv=None):
         help="repeat the comparison for N seeds, from --seed on (default: %(default)s)",
     )
     args = parser.parse_args(argv)
-    if any(n % 10 for n in args.labels):
+    if args.labels is not None and any(n % 10 for n in args.labels):
         parser.error("--labels must be multiples of 10 (a tenth of them from each class)")
     return args
 
@@ -82,8 +90,25 @@ def n_training_digits(datasets):
 
 
 def check_label_budgets(args, n_digits):
-    """Exit unless each budget lies between --batch-size and the training digits."""
-    if max(args.labels) > n_digits or min(args.labels) < args.batch_size:
+    """Exit unless each budget of --labels lies between --batch-size and the training
+    digits; without --labels, keep the default budgets that do, saying which not."""
+    if args.labels is None:
+        fits = [n for n in DEFAULT_LABELS if args.batch_size <= n <= n_digits]
+        dropped = [n for n in DEFAULT_LABELS if n not in fits]
+        if not fits:
+            sys.exit(
+                f"none of the default label budgets {DEFAULT_LABELS} lies between --batch-size "
+                f"and the {n_digits} training digits: give --labels"
+            )
+        if dropped:
+            print(
+                f"--labels: {', '.join(map(str, fits))}; the default budgets "
+                f"{', '.join(map(str, dropped))} are left out, not between --batch-size "
+                f"({args.batch_size}) and the {n_digits} training digits",
+                flush=True,
+            )
+        args.labels = fits
+    elif max(args.labels) > n_digits or min(args.labels) < args.batch_size:
         sys.exit(f"--labels must lie between --batch-size and the {n_digits} training digits")
 
 

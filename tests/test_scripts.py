@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from helpers.scripts import run_script
+from helpers.scripts import command_line, run_script
 from PIL import Image
 
 import dae.data.mnist
@@ -191,3 +191,45 @@ def test_few_labels_compares_both_starts_on_each_budget_over_seeds(mnist_dir, tm
 def test_few_labels_refuses_a_budget_it_cannot_balance(tmp_path):
     result = run_script("few_labels.py", labels=105, output=tmp_path / "fl")
     assert result.returncode == 2 and "multiples of 10" in result.stderr
+
+
+# Each script on the embedded sample with its defaults but for the epochs (or steps),
+# which only make it take longer: what a newcomer without MNIST runs first. The
+# sparse autoencoder of compare_autoencoders.py saturates in its first minibatch.
+ON_THE_SAMPLE = {  # options, and a file the run writes last
+    "train_sda.py": (dict(pretraining_epochs=1, training_epochs=1), "metrics.json"),
+    "train_da.py": (dict(epochs=1), "filters_corruption_30.png"),
+    "train_vae.py": (dict(epochs=1), "metrics.json"),
+    "compare_autoencoders.py": (dict(epochs=1), "comparison.json"),
+    "few_labels.py": (dict(pretraining_epochs=1, steps=100), "few_labels.json"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", ON_THE_SAMPLE)
+def test_each_script_finishes_on_the_sample_with_its_defaults(script, tmp_path):
+    out = tmp_path / "run"
+    options, last = ON_THE_SAMPLE[script]
+    result = run_script(script, data="sample", output=out, **options)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr and (out / last).exists()
+    if script == "train_sda.py":  # its log, drawn by plot_metrics.py
+        drawn = run_script("plot_metrics.py", out)
+        assert drawn.returncode == 0, drawn.stderr
+        with Image.open(out / "learning_curves.png") as img:
+            assert img.size[0] > 100
+    if script == "few_labels.py":  # 3,000 training digits: 10,000 labels do not fit
+        assert "default budgets 10000 are left out" in result.stdout
+        rows = json.loads((out / "few_labels.json").read_text())["rows"]
+        assert [r["labels"] for r in rows] == [100, 1000]
+
+
+@pytest.mark.slow
+def test_a_sweep_finishes_on_the_sample_with_its_defaults(tmp_path):
+    pytest.importorskip("ray", reason="sweeps need the sweep extra: pip install -e '.[sweep]'")
+    out = tmp_path / "sweep"
+    trial = dict(data="sample", pretraining_epochs=1, training_epochs=1)
+    result = run_script("sweep.py", "--output", out, "--", *command_line(**trial))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (out / "results.csv").read_text().count("finished") == 1
+    assert (out / "summary.md").exists() and (out / "summary.png").exists()
