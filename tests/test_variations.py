@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from dae.checks import DataError
 from dae.data import variations
@@ -253,3 +254,9 @@ def test_make_variations_writes_every_set_and_keeps_what_is_written(tmp_path):
     assert md5 == {s: json.loads((tmp_path / s / "manifest.json").read_text())["md5"] for s in SETS}
     other = run_script("make_variations.py", **options, seed=1, sets="rect")
     assert other.returncode != 0 and "with another seed" in other.stderr
+    drawn = run_script("plot_variations.py", data=tmp_path, examples=4)
+    assert drawn.returncode == 0, drawn.stderr
+    with Image.open(tmp_path / "variations.png") as image:
+        assert image.format == "PNG" and image.size[1] > image.size[0] > 200  # 8 rows of 4
+    wrong = run_script("plot_variations.py", data=tmp_path / "rect", sets="rect")
+    assert wrong.returncode == 1 and "holds no set 'rect'" in wrong.stderr
