@@ -316,14 +316,17 @@ def warm_compile_cache(trial, cpus_per_trial):
     ]
     warm = ray.remote(num_cpus=cpus_per_trial)(warm_up)
     nodes = [node["NodeID"] for node in ray.nodes() if node["Alive"]]
-    ray.get(
-        [
-            warm.options(
-                scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=True)
-            ).remote(tiny, os.getcwd())
-            for node in nodes
-        ]
-    )
+    try:
+        ray.get(
+            [
+                warm.options(
+                    scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=True)
+                ).remote(tiny, os.getcwd())
+                for node in nodes
+            ]
+        )
+    except ray.exceptions.RayTaskError as e:  # the trials would all fail the same way
+        raise DataError(f"the trials cannot run: {e.cause}") from None
 
 
 def warm_up(argv, cwd):
@@ -333,7 +336,10 @@ def warm_up(argv, cwd):
     os.chdir(cwd)
     with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stdout(io.StringIO()):
         with contextlib.redirect_stderr(io.StringIO()):
-            train_sda([*argv, "--output", folder])
+            try:
+                train_sda([*argv, "--output", folder])
+            except SystemExit as e:  # a check's message, which would end the worker
+                raise DataError(str(e.code).removeprefix("error: ")) from None
 
 
 def run_trial(config):

@@ -95,6 +95,15 @@ def test_a_second_writer_is_refused(tmp_path):
 
 
 @pytest.mark.slow
+def test_trials_that_cannot_run_end_the_sweep_with_the_reason(tmp_path):
+    pytest.importorskip("ray", reason="sweeps need the sweep extra: pip install -e '.[sweep]'")
+    trial = command_line(data="sample", batch_size=2000, training_epochs=1)
+    result = run_script("sweep.py", "--output", tmp_path / "sweep", "--", *trial)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert "error: the trials cannot run: --batch-size 2000 is larger than" in result.stderr
+
+
+@pytest.mark.slow
 def test_a_two_by_two_grid_with_two_seeds(tmp_path):
     pytest.importorskip("ray", reason="sweeps need the sweep extra: pip install -e '.[sweep]'")
     out = tmp_path / "sweep"
