@@ -245,11 +245,13 @@ def run_on_ray(output, todo, total, address, cpus_per_trial, max_failures, asha,
     from ray import tune
 
     threads = {variable: str(cpus_per_trial) for variable in THREAD_VARIABLES}
-    runtime_env = {"env_vars": threads}
+    # A trial's output is in its output.log; what else Ray's workers print, such as
+    # their tracebacks when a stopped sweep ends them, stays in Ray's session logs.
+    options = {"runtime_env": {"env_vars": threads}, "log_to_driver": False}
     if address is None:
-        ray.init(num_cpus=os.cpu_count(), runtime_env=runtime_env, include_dashboard=False)
+        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, **options)
     else:
-        ray.init(address=address, runtime_env=runtime_env)
+        ray.init(address=address, **options)
     try:
         warm_compile_cache(todo[0], cpus_per_trial)
         scheduler = None
