@@ -51,6 +51,8 @@ PLOT = "summary.png"
 TRIAL = "trial.json"
 #: In a trial's folder: the trial was stopped early by the scheduler (ASHA).
 STOPPED = "stopped-early.json"
+#: In a trial's folder: the trial's last attempt ended in an error, kept here.
+FAILED = "failed.json"
 #: Set by the sweep for each trial, so not to be given after ``--``.
 RESERVED = ("output", "seed", "resume", "quiet")
 #: Every variable that sets a BLAS or OpenMP thread pool: Ray sets only the last.
@@ -288,7 +290,9 @@ def run_on_ray(output, todo, total, address, cpus_per_trial, max_failures, asha,
             if result.config is None:  # an interrupted sweep never started this trial
                 continue
             trial = result.config["trial"]
-            if result.error is None and stopped_early(trial, result.metrics):
+            if result.error is not None:
+                save_metrics(Path(trial["folder"]) / FAILED, {"error": str(result.error)})
+            elif stopped_early(trial, result.metrics):
                 save_metrics(Path(trial["folder"]) / STOPPED, result.metrics)
     finally:
         ray.shutdown()
@@ -354,6 +358,7 @@ def run_trial(config):
     folder = Path(trial["folder"])
     folder.mkdir(parents=True, exist_ok=True)
     before = read_json(folder / TRIAL) or {}
+    (folder / FAILED).unlink(missing_ok=True)  # an earlier sweep's failure, tried again
     attempt = {"host": socket.gethostname(), "pid": os.getpid()}
     save_metrics(folder / TRIAL, {**attempt, "attempts": before.get("attempts", 0) + 1})
 
@@ -430,7 +435,9 @@ def read_json(path):
 # ---------------------------------------------------------------- results
 def trial_row(trial):
     """A trial's row of ``results.csv``: its varied options, seed, best validation
-    error, the test error there, epochs, minutes and host, and its status."""
+    error, the test error there, epochs, minutes and host, and its status: finished,
+    pretrained only, stopped early, failed (its error in ``failed.json``) or
+    unfinished."""
     folder = Path(trial["folder"])
     metrics, stopped = read_json(folder / "metrics.json"), read_json(folder / STOPPED)
     log = folder / METRICS
@@ -447,8 +454,10 @@ def trial_row(trial):
         status = "stopped early"
         last = tuning[-1]
         numbers = (last["best_validation_error"], last["test_error"], last["epoch"])
-    else:
+    elif (folder / FAILED).exists():
         status, numbers = "failed", (None, None, None)
+    else:  # not run yet, or cut short by an interrupted sweep: --resume goes on
+        status, numbers = "unfinished", (None, None, None)
     row.update(zip(("best_validation_error", "test_error", "epochs"), numbers))
     # Training time over every attempt, as dae measures it: the last epoch's seconds.
     row["minutes"] = round(records[-1]["seconds"] / 60, 2) if records else None

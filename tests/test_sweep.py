@@ -14,6 +14,7 @@ from helpers.scripts import ROOT, command_line, run_script
 from dae.checks import DataError
 from dae.files import lock_folder
 from dae.sweep import (
+    FAILED,
     STOPPED,
     grid_settings,
     make_plan,
@@ -178,6 +179,16 @@ def test_a_pretraining_only_trial_is_reported_not_averaged(tmp_path):
     row = trial_row({"folder": str(tmp_path), "values": {}, "seed": 1, "setting": "pre"})
     assert row["status"] == "pretrained only" and row["best_validation_error"] is None
     assert summarize([row]) == [{"setting": "pre", "n": 0, "unfinished": 1}]
+
+
+def test_a_trial_without_results_is_failed_only_if_its_error_was_kept(tmp_path):
+    """An interrupted sweep leaves trials it never ran, or cut short: unfinished, for
+    --resume. Failed are the trials whose last attempt ended in an error."""
+    trial = {"folder": str(tmp_path), "values": {}, "seed": 1, "setting": "s"}
+    assert trial_row(trial)["status"] == "unfinished"
+    (tmp_path / FAILED).write_text(json.dumps({"error": "DivergenceError"}))
+    assert trial_row(trial)["status"] == "failed"
+    assert summarize([trial_row(trial)]) == [{"setting": "s", "n": 0, "unfinished": 1}]
 
 
 def test_only_the_scheduler_stops_a_trial_early(tmp_path):

@@ -266,6 +266,7 @@ def test_an_interrupted_driver_stops_cleanly_and_resumes(cluster, tmp_path):
     output, _ = driver.communicate(timeout=300)
     assert "Traceback" not in output, output[-3000:]
     assert "trials unfinished; the same command with --resume goes on" in output
+    assert {r["status"] for r in rows(out)} <= {"finished", "unfinished"}
 
     again = sweep(cluster, out, "--resume", *args)
     output, _ = again.communicate(timeout=300)
