@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from dae.checks import check_batch_size
-from dae.data import DataError, DownloadError, load_sample, shared_dataset
+from dae.data import DataError, DownloadError, load_sample, shared_dataset, variations
 from dae.data.mnist import UNRECOGNISED, load_dataset
 from dae.files import lock_folder
 from dae.training import DivergenceError, Interrupted, Monitor
@@ -19,6 +19,27 @@ SAMPLE_BANNER = (
     "!!  FULL MNIST IS NOT AVAILABLE: training on the 5,000-digit sample shipped\n"
     "!!  with dae. Its error rates are NOT comparable with published MNIST results.\n" + "!" * 78
 )
+
+
+#: Where make_variations.py writes the generated sets, and the other scripts read them.
+VARIATIONS = Path("data/variations")
+
+
+def add_set_arguments(parser, folder=None):
+    """``--sets``, some of the generated benchmark sets (all by default); with
+    ``folder``, the help of ``--data``, also the folder that holds them."""
+    if folder is not None:
+        parser.add_argument(
+            "--data", type=Path, default=VARIATIONS, help=f"{folder} (default: %(default)s)"
+        )
+    parser.add_argument(
+        "--sets",
+        nargs="+",
+        choices=variations.SETS,
+        default=list(variations.SETS),
+        metavar="SET",
+        help=f"some of: {', '.join(variations.SETS)} (default: all)",
+    )
 
 
 def add_common_arguments(parser, output, seed):

@@ -21,7 +21,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from dae.checks import DataError
-from dae.cli import run
+from dae.cli import VARIATIONS, add_set_arguments, run
 from dae.data import variations
 from dae.data.manifest import read_manifest
 
@@ -55,17 +55,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--output", type=Path, default=Path("data/variations"), help="(default: %(default)s)"
-    )
-    parser.add_argument(
-        "--sets",
-        nargs="+",
-        choices=variations.SETS,
-        default=list(variations.SETS),
-        metavar="SET",
-        help=f"some of: {', '.join(variations.SETS)} (default: all)",
-    )
+    parser.add_argument("--output", type=Path, default=VARIATIONS, help="(default: %(default)s)")
+    add_set_arguments(parser)
     parser.add_argument("--seed", type=non_negative_int, default=0, help="(default: %(default)s)")
     parser.add_argument(
         "--fraction",

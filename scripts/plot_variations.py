@@ -15,8 +15,7 @@ import sys
 from pathlib import Path
 
 from dae.checks import DataError
-from dae.cli import positive_int, run
-from dae.data import variations
+from dae.cli import add_set_arguments, positive_int, run
 from dae.data.manifest import read_manifest
 from dae.data.mnist import read_idx
 from dae.files import write_atomic
@@ -45,20 +44,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=Path("data/variations"),
-        help="folder of the sets' folders (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--sets",
-        nargs="+",
-        choices=variations.SETS,
-        default=list(variations.SETS),
-        metavar="SET",
-        help=f"some of: {', '.join(variations.SETS)} (default: all)",
-    )
+    add_set_arguments(parser, folder="folder of the sets' folders")
     parser.add_argument(
         "--examples", type=positive_int, default=10, help="images per set (default: %(default)s)"
     )

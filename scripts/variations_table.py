@@ -18,8 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dae.cli import positive_int, run
-from dae.data import variations
+from dae.cli import add_set_arguments, positive_int, run
 from dae.files import markdown_table, write_atomic
 from dae.statistics import mean_and_interval, percent
 from dae.sweep import make_plan, run_sweep
@@ -71,22 +70,9 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=Path("data/variations"),
-        help="folder of the sets' folders (default: %(default)s)",
-    )
+    add_set_arguments(parser, folder="folder of the sets' folders")
     parser.add_argument(
         "--output", type=Path, default=Path("runs/variations"), help="(default: %(default)s)"
-    )
-    parser.add_argument(
-        "--sets",
-        nargs="+",
-        choices=variations.SETS,
-        default=list(variations.SETS),
-        metavar="SET",
-        help=f"some of: {', '.join(variations.SETS)} (default: all)",
     )
     parser.add_argument(
         "--nu",
