@@ -25,12 +25,15 @@ SAMPLE_BANNER = (
 VARIATIONS = Path("data/variations")
 
 
-def add_set_arguments(parser, folder=None):
-    """``--sets``, some of the generated benchmark sets (all by default); with
-    ``folder``, the help of ``--data``, also the folder that holds them."""
-    if folder is not None:
+def add_set_arguments(parser, data=True):
+    """``--sets``, some of the generated benchmark sets (all by default), and with
+    ``data`` ``--data``, the folder that holds their folders."""
+    if data:
         parser.add_argument(
-            "--data", type=Path, default=VARIATIONS, help=f"{folder} (default: %(default)s)"
+            "--data",
+            type=Path,
+            default=VARIATIONS,
+            help="folder of the sets' folders (default: %(default)s)",
         )
     parser.add_argument(
         "--sets",
@@ -40,6 +43,14 @@ def add_set_arguments(parser, folder=None):
         metavar="SET",
         help=f"some of: {', '.join(variations.SETS)} (default: all)",
     )
+
+
+def require_matplotlib():
+    """Exit with a message saying how to install matplotlib, unless it is there."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        sys.exit('error: plotting needs matplotlib: pip install "dae[plot]"')
 
 
 def add_common_arguments(parser, output, seed):

@@ -56,7 +56,7 @@ def parse_args(argv=None):
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--output", type=Path, default=VARIATIONS, help="(default: %(default)s)")
-    add_set_arguments(parser)
+    add_set_arguments(parser, data=False)
     parser.add_argument("--seed", type=non_negative_int, default=0, help="(default: %(default)s)")
     parser.add_argument(
         "--fraction",

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from dae.checks import DataError
+from dae.cli import require_matplotlib
 from dae.files import write_atomic
 from dae.training import METRICS, read_metrics
 
@@ -92,14 +93,6 @@ def parse_args(argv=None):
         "--output", type=Path, help="PNG to write (default: learning_curves.png beside the log)"
     )
     return parser.parse_args(argv)
-
-
-def require_matplotlib():
-    """Exit with a message saying how to install matplotlib, unless it is there."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        sys.exit('error: plotting needs matplotlib: pip install "dae[plot]"')
 
 
 def read_or_exit(path):

@@ -11,11 +11,10 @@ The examples are the first training images of each set. Needs matplotlib
 
 import argparse
 import io
-import sys
 from pathlib import Path
 
 from dae.checks import DataError
-from dae.cli import add_set_arguments, positive_int, run
+from dae.cli import add_set_arguments, positive_int, require_matplotlib, run
 from dae.data.manifest import read_manifest
 from dae.data.mnist import read_idx
 from dae.files import write_atomic
@@ -30,10 +29,7 @@ CLASSES = {
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        sys.exit('error: plotting needs matplotlib: pip install "dae[plot]"')
+    require_matplotlib()
     rows = [examples(args.data / name, name, args.examples) for name in args.sets]
     output = args.output or args.data / "variations.png"
     plot(rows, output)
@@ -44,7 +40,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    add_set_arguments(parser, folder="folder of the sets' folders")
+    add_set_arguments(parser)
     parser.add_argument(
         "--examples", type=positive_int, default=10, help="images per set (default: %(default)s)"
     )

@@ -70,7 +70,7 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    add_set_arguments(parser, folder="folder of the sets' folders")
+    add_set_arguments(parser)
     parser.add_argument(
         "--output", type=Path, default=Path("runs/variations"), help="(default: %(default)s)"
     )
