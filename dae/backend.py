@@ -241,6 +241,13 @@ def _compile(inputs, outputs, defaults, checks, n_batches, **kwargs):
     return CompiledFunction(fn, defaults, checks, n_batches)
 
 
-if "floatX" not in os.environ.get("PYTENSOR_FLAGS", ""):
-    pytensor.config.floatX = "float32"
-configure_cpu()
+def configure():
+    """Make float32 PyTensor's default float type and dae's CPU backend its default
+    mode, as the tutorials ran with ``THEANO_FLAGS=floatX=float32``; settings given
+    in ``PYTENSOR_FLAGS`` win. The scripts call it first."""
+    if "floatX" not in os.environ.get("PYTENSOR_FLAGS", ""):
+        pytensor.config.floatX = "float32"
+    configure_cpu()
+
+
+configure()
