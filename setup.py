@@ -22,6 +22,8 @@ setup(
         "numpy>=1.26",
         "pillow>=10",
         "tqdm>=4.60",
+        # The output folder's lock, on POSIX and Windows alike (see dae/files.py).
+        "filelock>=3.12",
         # BLAS for PyTensor's C linker (see dae/backend.py); wheels exist for x86-64.
         'mkl>=2024; platform_machine == "x86_64" and sys_platform != "darwin"',
     ],

@@ -1,8 +1,11 @@
 """dae: denoising autoencoders in the style of the Theano tutorials, on PyTensor.
 
-Importing ``dae`` makes float32 PyTensor's default float type (``floatX``), as the
-tutorials ran with ``THEANO_FLAGS=floatX=float32``, and picks the fastest CPU
-backend found (:mod:`dae.backend`); settings given in ``PYTENSOR_FLAGS`` win.
+Importing ``dae`` changes no global setting: dae's variables are float32 and its
+functions compile with the fastest CPU backend found (:mod:`dae.backend`), while
+other PyTensor code in the process keeps its own ``floatX``, mode and flags.
+:func:`dae.backend.configure` (called by the scripts) and :mod:`dae.theano` make
+float32 the process's ``floatX``, as the tutorials ran with
+``THEANO_FLAGS=floatX=float32``.
 
 The models are the tutorials' (:class:`dA`, :class:`SdA`, :class:`cA`,
 :class:`HiddenLayer`, :class:`LogisticRegression`, :class:`MLP`) and their wider

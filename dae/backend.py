@@ -1,21 +1,28 @@
 """Which PyTensor backend compiles dae's functions, and how to switch it.
 
-On import (``import dae`` imports it), this module makes float32 PyTensor's
-default float type (``floatX``), as the tutorials ran with
-``THEANO_FLAGS=floatX=float32``, and picks the fastest CPU backend it finds,
-unless ``PYTENSOR_FLAGS`` already names a float type, mode, linker, BLAS or
-compiler flags:
+Importing dae changes no PyTensor setting: other PyTensor programs in the same
+process (a PyMC model, say) keep their float type, mode and compiler flags. dae
+passes its own choice to each function it compiles (:func:`function`), the
+fastest CPU backend it finds:
 
 * with a C++ compiler and Intel MKL (the ``mkl`` wheel, installed with dae on
   x86-64 Linux), PyTensor's C linker linked against MKL: Theano's own fast path,
   where BLAS calls update the weights in place;
 * otherwise PyTensor's default, its Numba linker.
 
-:func:`use_device` switches the functions compiled afterwards to PyTensor's JAX
+A mode set in PyTensor's config (``PYTENSOR_FLAGS=mode=NUMBA``, or
+``pytensor.config.change_flags(mode="JAX")`` around the code that builds the
+functions) wins over dae's choice, as do BLAS or compiler flags given in
+``PYTENSOR_FLAGS``. dae's variables are float32 whatever ``floatX`` says;
+:func:`configure` (which the scripts call, and :mod:`dae.theano` on import) makes
+float32 the process's default too, as the tutorials ran with
+``THEANO_FLAGS=floatX=float32``.
+
+:func:`use_device` switches dae's functions compiled afterwards to PyTensor's JAX
 backend on a GPU (``"gpu"``) or on JAX's default device (``"jax"``), and back
-(``"cpu"``); :func:`describe` says what is
-in use. The library compiles through :func:`function`, which under JAX puts the
-shared data on the device once instead of copying it there on every call.
+(``"cpu"``); :func:`describe` says what is in use. Under JAX, :func:`function`
+puts the shared data on the device once instead of copying it there on every
+call.
 """
 
 import os
@@ -30,15 +37,40 @@ from pytensor.tensor.random.type import RandomGeneratorType
 
 from dae.functions import CompiledFunction
 
+__all__ = [
+    "DEVICES",
+    "STEPS_PER_CALL",
+    "DeviceError",
+    "configure",
+    "cpu_settings",
+    "default_steps_per_call",
+    "describe",
+    "function",
+    "mkl_library",
+    "scanned",
+    "use_device",
+]
+
 #: The devices :func:`use_device` takes.
 DEVICES = ("cpu", "gpu", "jax")
+
+# PyTensor's own default mode: any other value was chosen by the user, and stands.
+_PYTENSOR_DEFAULT_MODE = "Mode"
+
+_device = "cpu"  # set by use_device; dae's own state, not PyTensor's
 
 
 class DeviceError(RuntimeError):
     """The requested device cannot be used: JAX is missing or sees no GPU."""
 
 
-_cpu_mode = None  # the CPU mode chosen at import, restored by use_device("cpu")
+def configure():
+    """Make float32 the process's default float type (PyTensor's ``floatX``), as
+    the tutorials ran with ``THEANO_FLAGS=floatX=float32``, unless
+    ``PYTENSOR_FLAGS`` names one. The scripts call it first; a library that
+    imports dae need not, since dae's own variables are float32 regardless."""
+    if "floatX" not in os.environ.get("PYTENSOR_FLAGS", ""):
+        pytensor.config.floatX = "float32"
 
 
 def mkl_library():
@@ -50,37 +82,57 @@ def mkl_library():
     return None
 
 
-def configure_cpu():
-    """Use the C linker with MKL when both are there, unless flags say otherwise."""
-    global _cpu_mode
-    _cpu_mode = pytensor.config.mode
+def cpu_settings():
+    """The PyTensor settings of dae's CPU backend: the C linker (mode ``"CVM"``)
+    with MKL and its compiler flags, as a dict for ``pytensor.config.change_flags``
+    plus ``"mode"``; empty (PyTensor's default) without MKL or a C++ compiler, or
+    when ``PYTENSOR_FLAGS`` names a mode, linker, BLAS or compiler flags."""
     flags = os.environ.get("PYTENSOR_FLAGS", "")
     if any(key in flags for key in ("mode", "linker", "blas__ldflags", "gcc__cxxflags")):
-        return
+        return {}
     library = mkl_library()
     if library is None or not pytensor.config.cxx:
-        return
+        return {}
     # MKL's wheel ships only versioned names (libmkl_rt.so.N), hence "-l:"; MKL
     # threads through Intel OpenMP, named too so PyTensor sees a library it knows.
     folder = library.parent
-    pytensor.config.blas__ldflags = f"-L{folder} -l:{library.name} -liomp5 -Wl,-rpath,{folder}"
     # glibc declares its vectorised exp/log (libmvec, within 4 ulp) only under
     # __FAST_MATH__; defining the macro alone lets GCC vectorise the sigmoid and
     # softplus loops without -ffast-math's unsafe reordering.
-    pytensor.config.gcc__cxxflags = f"{pytensor.config.gcc__cxxflags} -D__FAST_MATH__".strip()
-    pytensor.config.mode = _cpu_mode = "CVM"
+    return {
+        "mode": "CVM",
+        "blas__ldflags": f"-L{folder} -l:{library.name} -liomp5 -Wl,-rpath,{folder}",
+        "gcc__cxxflags": f"{pytensor.config.gcc__cxxflags} -D__FAST_MATH__".strip(),
+    }
+
+
+def _settings():
+    """The PyTensor settings dae's next function compiles with: ``{"mode": "JAX"}`` after
+    :func:`use_device` named a JAX device; none (PyTensor's config as it stands)
+    where that config names a mode other than PyTensor's default; else
+    :func:`cpu_settings`."""
+    if _device != "cpu":
+        return {"mode": "JAX"}
+    if pytensor.config.mode != _PYTENSOR_DEFAULT_MODE:
+        return {}
+    return cpu_settings()
+
+
+def _mode():
+    """The name of the mode dae's next function compiles with."""
+    return _settings().get("mode", pytensor.config.mode)
 
 
 def use_device(device):
-    """Compile the functions built from now on for ``device``.
+    """Compile dae's functions built from now on for ``device``.
 
     Parameters
     ----------
     device : {"cpu", "gpu", "jax"}
-        ``"cpu"``, the backend chosen at import; ``"gpu"``, PyTensor's JAX
-        backend on the first GPU that JAX sees (``pip install "dae[gpu]"``); or
-        ``"jax"``, the same backend on JAX's default device, the CPU where there
-        is no GPU: the GPU path, checked on a machine without one.
+        ``"cpu"``, the CPU backend (see the module's text); ``"gpu"``, PyTensor's
+        JAX backend on the first GPU that JAX sees (``pip install "dae[gpu]"``);
+        or ``"jax"``, the same backend on JAX's default device, the CPU where
+        there is no GPU: the GPU path, checked on a machine without one.
 
     Raises
     ------
@@ -89,11 +141,12 @@ def use_device(device):
     DeviceError
         When JAX is missing or sees no GPU.
     """
-    if device == "cpu":
-        pytensor.config.mode = _cpu_mode
-        return
-    if device not in ("gpu", "jax"):
+    global _device
+    if device not in DEVICES:
         raise ValueError(f"device must be 'cpu', 'gpu' or 'jax', got {device!r}")
+    if device == "cpu":
+        _device = device
+        return
     try:
         import jax
     except ImportError as e:
@@ -104,19 +157,20 @@ def use_device(device):
         except RuntimeError as e:
             raise DeviceError(f'device "gpu": JAX finds no GPU ({e})') from e
         jax.config.update("jax_default_device", gpus[0])
-    pytensor.config.mode = "JAX"
+    _device = device
 
 
 def describe():
-    """One line naming the backend that compiles new functions, e.g. for a log."""
-    mode = pytensor.config.mode
+    """One line naming the backend that compiles dae's new functions, e.g. for a log."""
+    settings = _settings()
+    mode = settings.get("mode", pytensor.config.mode)
     if mode == "JAX":
         import jax
 
         devices = ", ".join(str(d) for d in jax.devices())
         return f"PyTensor {pytensor.__version__}, JAX backend on {devices}"
     if mode == "CVM":
-        blas = pytensor.config.blas__ldflags or "no BLAS"
+        blas = settings.get("blas__ldflags", pytensor.config.blas__ldflags) or "no BLAS"
         return f"PyTensor {pytensor.__version__}, C linker, BLAS: {blas}"
     if mode in ("Mode", "FAST_RUN", "NUMBA") and pytensor.config.linker in ("auto", "numba"):
         return f"PyTensor {pytensor.__version__}, Numba linker"
@@ -129,8 +183,8 @@ STEPS_PER_CALL = {"JAX": 50}
 
 
 def default_steps_per_call():
-    """How many training steps one call takes under the mode in use (STEPS_PER_CALL)."""
-    return STEPS_PER_CALL.get(pytensor.config.mode, 1)
+    """How many training steps one call takes under dae's mode (STEPS_PER_CALL)."""
+    return STEPS_PER_CALL.get(_mode(), 1)
 
 
 def function(
@@ -208,7 +262,7 @@ def _jumped_generators(updates):
     generators = [
         variable
         for variable in updates
-        if pytensor.config.mode == "JAX"
+        if _mode() == "JAX"
         and isinstance(variable.type, RandomGeneratorType)
         and hasattr(variable.get_value(borrow=True).bit_generator, "jumped")
     ]
@@ -223,10 +277,14 @@ def _jumped_generators(updates):
 
 
 def _compile(inputs, outputs, defaults, checks, n_batches, **kwargs):
-    """``pytensor.function`` of the arguments as a CompiledFunction, its shared data
-    on the device under JAX."""
-    if pytensor.config.mode != "JAX" and kwargs.get("mode") != "JAX":
-        fn = pytensor.function(inputs, outputs, **kwargs)
+    """``pytensor.function`` of the arguments, under :func:`_settings` (a
+    ``mode`` in ``kwargs`` wins), as a CompiledFunction, its shared data on the
+    device under JAX."""
+    flags = _settings()
+    mode = kwargs.setdefault("mode", flags.pop("mode", None))
+    if (mode or pytensor.config.mode) != "JAX":
+        with pytensor.config.change_flags(**flags):
+            fn = pytensor.function(inputs, outputs, **kwargs)
         return CompiledFunction(fn, defaults, checks, n_batches)
     import jax
 
@@ -239,15 +297,3 @@ def _compile(inputs, outputs, defaults, checks, n_batches, **kwargs):
         if isinstance(container.storage[0], np.ndarray):
             container.storage[0] = jax.device_put(container.storage[0])
     return CompiledFunction(fn, defaults, checks, n_batches)
-
-
-def configure():
-    """Make float32 PyTensor's default float type and dae's CPU backend its default
-    mode, as the tutorials ran with ``THEANO_FLAGS=floatX=float32``; settings given
-    in ``PYTENSOR_FLAGS`` win. The scripts call it first."""
-    if "floatX" not in os.environ.get("PYTENSOR_FLAGS", ""):
-        pytensor.config.floatX = "float32"
-    configure_cpu()
-
-
-configure()

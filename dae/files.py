@@ -1,6 +1,5 @@
 """Writing results: every file appears whole or not at all."""
 
-import fcntl
 import io
 import json
 import os
@@ -8,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from dae.checks import DataError
 
@@ -94,13 +94,14 @@ LOCK = ".lock"
 def lock_folder(folder):
     """Make ``folder`` this process's to write in, or raise DataError.
 
-    Takes an exclusive, non-blocking ``flock`` on ``folder/.lock`` (creating the
-    folder). The lock lasts as long as the returned file is open: it is released
-    when the file is closed, when it is collected, and when the process ends,
-    even by SIGKILL, so a crash never leaves a folder locked. A second process
-    asking for the same folder is refused at once; the lock is on the file, so it
-    also holds between processes of one machine writing to a shared file system
-    that supports ``flock`` (local disks, NFS v4).
+    Takes an exclusive lock on ``folder/.lock`` at once or not at all (creating
+    the folder), through :mod:`filelock`: ``flock`` on POSIX, ``msvcrt`` locking
+    on Windows. The lock lasts as long as the returned object lives: it is
+    released when a ``with`` block on it ends, when it is collected, and when the
+    process ends, even by SIGKILL, so a crash never leaves a folder locked. A
+    second process asking for the same folder is refused at once; the lock is on
+    the file, so it also holds between processes of one machine writing to a
+    shared file system that supports ``flock`` (local disks, NFS v4).
 
     Parameters
     ----------
@@ -109,8 +110,8 @@ def lock_folder(folder):
 
     Returns
     -------
-    file
-        The open lock file; keep it (or use it in a ``with`` block) while writing.
+    context manager
+        The held lock; keep it (or use it in a ``with`` block) while writing.
 
     Raises
     ------
@@ -126,13 +127,11 @@ def lock_folder(folder):
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    lock = open(folder / LOCK, "a")  # held open by the caller: the lock lives with it
+    lock = FileLock(folder / LOCK)
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
+        return lock.acquire(timeout=0)
+    except Timeout:
         raise DataError(
             f"{folder} is in use: another process is writing there. Wait for it to end, "
             "or choose another output folder"
         ) from None
-    return lock

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+import dae
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 # Both sit beside the checkout in ../shared; DAE_MNIST and DAE_FASHION_MNIST override them.
@@ -78,3 +80,9 @@ def no_download(monkeypatch):
         raise AssertionError("nothing may be downloaded here")
 
     monkeypatch.setattr(mnist, "download_mnist", download)
+
+
+# The tests build graphs as the tutorials' users do, with float32 as floatX (what
+# the scripts and dae.theano set); test_neighbour.py checks, in fresh interpreters,
+# that dae itself needs no such setting.
+dae.backend.configure()

@@ -1,4 +1,4 @@
-"""The CPU backend dae picks on import, and PYTENSOR_FLAGS overriding it."""
+"""The CPU backend dae compiles with, and PyTensor's own settings overriding it."""
 
 import os
 import subprocess
@@ -16,9 +16,13 @@ from dae.backend import mkl_library
     mkl_library() is None or not pytensor.config.cxx, reason="no MKL wheel or no C++ compiler"
 )
 def test_with_mkl_dae_compiles_with_the_c_linker_and_in_place_gemm():
-    assert pytensor.config.mode == "CVM"
-    assert "-D__FAST_MATH__" in pytensor.config.gcc__cxxflags
-    assert str(mkl_library().name) in pytensor.config.blas__ldflags
+    settings = dae.backend.cpu_settings()
+    assert settings["mode"] == "CVM"
+    assert "-D__FAST_MATH__" in settings["gcc__cxxflags"]
+    assert str(mkl_library().name) in settings["blas__ldflags"]
+    # dae's choice is its own: PyTensor's settings are left as they were.
+    assert pytensor.config.mode == "Mode"
+    assert str(mkl_library().name) not in pytensor.config.blas__ldflags
     da = dae.dA(np.random.RandomState(0), n_visible=30, n_hidden=20)
     x = pytensor.shared(np.random.RandomState(1).rand(40, 30).astype("float32"))
     fn = da.pretraining_function(x, 10, corruption_level=0.1)

@@ -17,8 +17,14 @@ This module is PyTensor's (``shared``, ``config``, ``grad``, ``scan``,
 * :mod:`dae.theano.sandbox.rng_mrg` has ``MRG_RandomStreams``;
 * shared variables are true, as Theano's were, so the tutorials' constructors can
   ask ``if not W:`` whether weights were given (PyTensor's tensors refuse a truth
-  value). This holds for every shared tensor once ``dae.theano`` is imported;
-  other tensors, comparisons included, still refuse, as comparisons did in Theano.
+  value); other tensors, comparisons included, still refuse, as comparisons did
+  in Theano.
+
+Importing this module changes two things for the whole process, as the
+tutorials' setup did: float32 becomes PyTensor's ``floatX`` (what
+``THEANO_FLAGS=floatX=float32`` did; :func:`dae.backend.configure`), and every
+PyTensor shared tensor, in any code, answers True to ``bool()``. ``import dae``
+alone changes neither.
 
 Functions compile through :func:`dae.backend.function`, on the backend dae
 picked, and are :class:`dae.functions.CompiledFunction` objects.
@@ -42,6 +48,7 @@ def _true(self):
 # Theano's `if not W:` asked whether weights were given; PyTensor's tensors refuse
 # it. A shared variable is never a comparison, so answering True is safe.
 _TensorSharedVariable.__bool__ = _true
+_backend.configure()
 
 
 class In(_PyTensorIn):
