@@ -176,22 +176,7 @@ def train_sda(
         steps_per_call,
         score_rows,
     )
-    variables = {
-        **sda.named_params(),
-        "finetune_lr": finetuning.learning_rate,
-        "theano_rng": sda.theano_rng,
-    }
-    # Everything training changes: the SdA, the learning rate, the noise generator,
-    # and the velocities of momentum (in train_fn).
-    monitor = cli.start_monitor(
-        output,
-        config,
-        dataset=dataset_name,
-        variables=variables,
-        functions=[finetuning.train_fn],
-        resume=resume,
-        quiet=quiet,
-    )
+    monitor = start_run(output, config, dataset_name, sda, finetuning, resume, quiet)
     monitor.on_epoch = on_epoch
     with monitor:
         with clock.timing("pretraining"):
@@ -221,19 +206,9 @@ def train_sda(
         seconds=None if monitor.resumed else seconds["total"],
     )
     report(result, seconds, dataset_name, bound)
-    metrics = {
-        "command": command,
-        "config": config,
-        "dataset": dataset_name,
-        "pretraining": {"cost": costs, "seconds": round(seconds["pretraining"], 1)},
-        "finetuning": None
-        if result is None
-        else {**result, "seconds": round(seconds["finetuning"], 1)},
-        "test_error": None if result is None else result["test_error"],
-        "total_seconds": round(seconds["total"], 1),
-        "gemm_bound": bound,
-    }
-    write_results(output, sda, metrics)
+    metrics = write_results(
+        output, sda, command, config, dataset_name, costs, result, seconds, bound
+    )
     monitor.finish()
     print(
         f"wrote filters_layer1..{len(hidden)}.png, params.npz, metrics.json and "
@@ -483,6 +458,26 @@ def compile_finetuning(
     return Finetuning(*functions, learning_rate)
 
 
+def start_run(output, config, dataset_name, sda, finetuning, resume, quiet):
+    """The run's Monitor in ``output``, checkpointing everything training changes: the
+    SdA, the learning rate, the noise generator and the velocities of momentum (in
+    train_fn)."""
+    variables = {
+        **sda.named_params(),
+        "finetune_lr": finetuning.learning_rate,
+        "theano_rng": sda.theano_rng,
+    }
+    return cli.start_monitor(
+        output,
+        config,
+        dataset=dataset_name,
+        variables=variables,
+        functions=[finetuning.train_fn],
+        resume=resume,
+        quiet=quiet,
+    )
+
+
 def finetune(sda, finetuning, n_train_batches, finetune_lr, lr_decay, training_epochs, monitor):
     """Fine-tuning with early stopping and learning-rate decay; its result, or None
     when ``training_epochs`` is 0."""
@@ -523,13 +518,28 @@ def report(result, seconds, dataset_name, bound):
         print("(on the 5,000-digit sample: not comparable with MNIST results)", file=sys.stderr)
 
 
-def write_results(output, sda, metrics):
-    """Each layer's filters, the parameters and ``metrics`` as metrics.json, in
-    ``output``."""
+def write_results(output, sda, command, config, dataset_name, costs, result, seconds, bound):
+    """Each layer's filters, the parameters and metrics.json, in ``output``; the
+    metrics: the ``command`` and its settings (``config``), the data set, the
+    pretraining ``costs``, the fine-tuning ``result``, the ``seconds`` and the
+    GEMM ``bound``."""
     output.mkdir(parents=True, exist_ok=True)
     save_layer_filters(sda, output)
     sda.save(output / "params.npz")  # np.load reads it; dae.SdA.load rebuilds the SdA
+    metrics = {
+        "command": command,
+        "config": config,
+        "dataset": dataset_name,
+        "pretraining": {"cost": costs, "seconds": round(seconds["pretraining"], 1)},
+        "finetuning": None
+        if result is None
+        else {**result, "seconds": round(seconds["finetuning"], 1)},
+        "test_error": None if result is None else result["test_error"],
+        "total_seconds": round(seconds["total"], 1),
+        "gemm_bound": bound,
+    }
     save_metrics(output / "metrics.json", metrics)
+    return metrics
 
 
 def save_layer_filters(sda, folder):
