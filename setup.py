@@ -14,7 +14,7 @@ setup(
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     license="BSD-3-Clause",
-    packages=find_packages(include=["dae", "dae.*"]),
+    packages=find_packages(include=["dae", "dae.*"]),  # the library and dae.apps
     package_data={"dae.data": ["mnist_5k.npz"]},
     python_requires=">=3.10",
     install_requires=[
@@ -27,6 +27,21 @@ setup(
         # BLAS for PyTensor's C linker (see dae/backend.py); wheels exist for x86-64.
         'mkl>=2024; platform_machine == "x86_64" and sys_platform != "darwin"',
     ],
+    # The commands: each runs the main of its module in dae.apps, as scripts/<module>.py does.
+    entry_points={
+        "console_scripts": [
+            "dae-train-sda = dae.apps.train_sda:main",
+            "dae-train-da = dae.apps.train_da:main",
+            "dae-train-vae = dae.apps.train_vae:main",
+            "dae-compare-autoencoders = dae.apps.compare_autoencoders:main",
+            "dae-few-labels = dae.apps.few_labels:main",
+            "dae-sweep = dae.apps.sweep:main",
+            "dae-variations-table = dae.apps.variations_table:main",
+            "dae-make-variations = dae.apps.make_variations:main",
+            "dae-plot-variations = dae.apps.plot_variations:main",
+            "dae-plot-metrics = dae.apps.plot_metrics:main",
+        ]
+    },
     extras_require={
         "test": [
             "pytest>=8",

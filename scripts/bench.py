@@ -34,7 +34,7 @@ import pytensor.tensor as pt
 
 import dae
 from dae import flops
-from dae.cli import load_mnist_or_sample, positive_int
+from dae.apps.cli import DEFAULT_DATA, load_mnist_or_sample, positive_int
 from dae.flops import gemm_rate
 from dae.functions import minibatch
 from dae.random import MaskBitsRV
@@ -586,6 +586,7 @@ def print_table(rows, names, peak, device="cpu"):
 
 
 def main(argv=None):
+    dae.backend.configure()  # float32 and the C linker with MKL, as train_sda.py runs
     args = parse_args(argv)
     datasets, name = load_mnist_or_sample(args.data)
     if args.reference and name != "mnist":
@@ -623,7 +624,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--data",
         type=Path,
-        help=f"MNIST folder (default: {dae.cli.DEFAULT_DATA}, downloaded if missing)",
+        help=f"MNIST folder (default: {DEFAULT_DATA}, downloaded if missing)",
     )
     parser.add_argument("--rounds", type=positive_int, default=7, help="timed rounds (median)")
     parser.add_argument(

@@ -1,18 +1,11 @@
 #!/usr/bin/env python
 """Train a stacked denoising autoencoder on MNIST: the tutorial's ``test_SdA``.
 
-The run itself is :func:`dae.experiments.train_sda`, which sweeps call too; its
-options and what it writes are in ``--help`` and the README.
+Runs :func:`dae.apps.train_sda.main`, also installed as the command ``dae-train-sda``;
+``--help`` lists its options.
 """
 
-import dae
-from dae.cli import run
-from dae.experiments import train_sda
-
-
-def main(argv=None):
-    return train_sda(argv)
-
+from dae.apps.train_sda import main
 
 if __name__ == "__main__":
-    run(main, dae.backend.DeviceError)
+    main()

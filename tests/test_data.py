@@ -17,7 +17,7 @@ import pytensor
 import pytest
 from helpers.idx import idx_bytes
 
-from dae import cli
+from dae.apps import cli
 from dae.data import (
     DataError,
     check_data,

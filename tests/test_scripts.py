@@ -1,13 +1,60 @@
-"""The command-line scripts, end to end on small slices of real digits."""
+"""The command-line scripts, end to end on small slices of real digits, and the console
+commands installed for them."""
 
+import importlib.metadata
 import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers.scripts import command_line, run_script
+from helpers.scripts import ROOT, SCRIPTS, command_line, import_script, run_script
 from PIL import Image
 
 import dae.data.mnist
+
+# The scripts that run a command of dae.apps: scripts/train_sda.py runs dae.apps.train_sda.
+COMMANDS = sorted(p.stem for p in SCRIPTS.glob("*.py") if (ROOT / "dae" / "apps" / p.name).exists())
+
+
+def console_script(command):
+    """The name a command is installed under: ``dae-train-sda`` for ``train_sda``."""
+    return "dae-" + command.replace("_", "-")
+
+
+def test_each_command_is_a_console_script_that_runs_what_its_script_runs():
+    """Reads the console scripts of the installed distribution: dae must be installed
+    from this checkout (``pip install -e .``) since its entry points last changed."""
+    installed = {
+        entry.name: entry
+        for entry in importlib.metadata.entry_points(group="console_scripts")
+        if entry.dist is not None and entry.dist.name == "dae"
+    }
+    assert "train_sda" in COMMANDS and "bench" not in COMMANDS
+    assert sorted(installed) == sorted(map(console_script, COMMANDS)), "pip install -e ."
+    for command in COMMANDS:
+        main = import_script(command).main
+        assert main.__module__ == f"dae.apps.{command}"
+        assert installed[console_script(command)].load() is main
+    # Console scripts are installed beside the interpreter, whether or not it is on PATH.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    executable = shutil.which("dae-train-sda", path=path)
+    assert executable is not None
+    result = subprocess.run(
+        [executable, "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        result.stdout.startswith("usage: dae-train-sda ")
+        and "--pretraining-epochs" in result.stdout
+    )
 
 
 def test_train_sda_end_to_end_on_a_slice_of_mnist(mnist_dir, tmp_path):

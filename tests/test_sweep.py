@@ -11,9 +11,7 @@ import sys
 import pytest
 from helpers.scripts import ROOT, command_line, run_script
 
-from dae.checks import DataError
-from dae.files import lock_folder
-from dae.sweep import (
+from dae.apps.sweep_engine import (
     FAILED,
     STOPPED,
     grid_settings,
@@ -26,6 +24,8 @@ from dae.sweep import (
     summarize,
     trial_row,
 )
+from dae.checks import DataError
+from dae.files import lock_folder
 
 # A tiny SdA on the embedded sample: seconds per trial.
 TINY = command_line(

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from helpers.scripts import ROOT, command_line
 
-from dae.sweep import THREAD_VARIABLES
+from dae.apps.sweep_engine import THREAD_VARIABLES
 
 pytest.importorskip("ray")
 pytestmark = pytest.mark.slow

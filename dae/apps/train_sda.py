@@ -1,8 +1,10 @@
-"""Training runs as functions: what a script does, callable from Python.
+"""``train_sda``: an SdA trained as the tutorial's ``test_SdA`` did, as a command and as
+a function.
 
-``scripts/train_sda.py``'s ``main`` is :func:`train_sda`, and each trial of a sweep
-(:mod:`dae.sweep`) calls the same function in its worker, so a trial is that
-script's run to the last bit.
+:func:`main` is the command line (``scripts/train_sda.py``, ``dae-train-sda``);
+:func:`train_sda` is the run, with the options as keyword arguments. Each trial of a
+sweep (:mod:`dae.apps.sweep_engine`) calls :func:`train_sda` on the trial's command
+line, read by :func:`options`, so a trial is the command's run to the last bit.
 """
 
 import argparse
@@ -18,17 +20,9 @@ import numpy as np
 import pytensor
 from pytensor.compile.sharedvalue import SharedVariable
 
-from dae import backend, flops
-from dae.cli import (
-    add_common_arguments,
-    load_training_data,
-    log,
-    positive_float,
-    positive_int,
-    settings,
-    start_monitor,
-    unit_fraction,
-)
+from dae import backend
+from dae.apps import cli, gemm_bound
+from dae.apps.cli import log, positive_float, positive_int, unit_fraction
 from dae.files import save_metrics
 from dae.images import save_filters
 from dae.models import SdA
@@ -36,7 +30,7 @@ from dae.models.persistence import restore, snapshot
 from dae.training import early_stopping, pretrain
 
 #: The help text of ``train_sda.py``.
-TRAIN_SDA_HELP = """Train a stacked denoising autoencoder on MNIST: the tutorial's ``test_SdA``.
+HELP = """Train a stacked denoising autoencoder on MNIST: the tutorial's ``test_SdA``.
 
 Greedy layer-wise pretraining of each denoising autoencoder, then supervised
 fine-tuning of the whole network with patience-based early stopping. Writes the
@@ -55,14 +49,71 @@ is the tutorial's own setting (about 17 hours on one core in 2010).
 """
 
 
-def train_sda(argv=None, on_epoch=None):
-    """Train an SdA as ``train_sda.py`` does, with its command line ``argv``.
+def main(argv=None):
+    """Train an SdA with the command line ``argv`` (None: ``sys.argv``); a bad
+    option, bad data or a missing device ends it with a one-line message."""
+    backend.configure()
+    command = " ".join(sys.argv) if argv is None else shlex.join(["train_sda.py", *argv])
+    with cli.one_line_errors(backend.DeviceError):
+        # Named after the program run (train_sda.py, dae-train-sda) in its messages.
+        train_sda(**options(argv, prog=None), command=command)
+
+
+def train_sda(
+    *,
+    data,
+    output,
+    seed,
+    batch_size,
+    limit,
+    resume,
+    quiet,
+    hidden,
+    corruption,
+    pretrain_lr,
+    finetune_lr,
+    momentum,
+    lr_decay,
+    dropout,
+    max_norm,
+    pretraining,
+    device,
+    steps_per_call,
+    score_rows,
+    pretraining_epochs,
+    training_epochs,
+    init,
+    command=None,
+    on_epoch=None,
+):
+    """Train an SdA as ``train_sda.py`` does; :func:`options` reads its keyword
+    arguments from a command line, and ``--help`` says what each option does.
 
     Parameters
     ----------
-    argv : list of str, optional
-        The script's options, ``["--output", "runs/x", "--seed", "2", ...]``;
-        None reads ``sys.argv``.
+    data, output, init : path or None
+        ``--data`` (None: MNIST in ``data/mnist``, else the sample), ``--output``
+        and ``--init``.
+    seed, batch_size, limit, score_rows, steps_per_call : int or None
+        The options of the same names.
+    resume, quiet : bool
+        ``--resume`` and ``--quiet``.
+    hidden, corruption : list
+        The layer sizes and their dAs' masking levels, one per layer.
+    pretrain_lr, finetune_lr, momentum, lr_decay, max_norm : float or None
+        The options of the same names.
+    dropout : list of float or None
+        The drop rates of the input and of each hidden layer in fine-tuning, or
+        None for no dropout (``--dropout 0``).
+    pretraining : {"cached", "tutorial"}
+        Whether each layer learns from the codes of the one below, computed once,
+        or runs the layers below again at every step, as the tutorial did.
+    device : {"cpu", "gpu", "jax"}
+        Where the functions are compiled for (:func:`dae.backend.use_device`).
+    pretraining_epochs, training_epochs : int
+        Epochs a layer of pretraining, and most epochs of fine-tuning.
+    command : str, optional
+        The command line, recorded in ``metrics.json``.
     on_epoch : callable, optional
         Called with each epoch's record in ``metrics.jsonl``, once the epoch is
         checkpointed (see :class:`dae.training.Monitor`).
@@ -70,62 +121,119 @@ def train_sda(argv=None, on_epoch=None):
     Returns
     -------
     dict
-        What ``metrics.json`` in ``--output`` holds: the settings, the data set,
+        What ``metrics.json`` in ``output`` holds: the settings, the data set,
         the pretraining costs, the fine-tuning result (``best_validation_error``,
         ``test_error``, ``best_epoch``, ``epochs``, ...) and the seconds taken.
 
     Raises
     ------
     DataError
-        Bad data, or an unfinished run in ``--output`` without ``--resume``.
+        Bad data, or an unfinished run in ``output`` without ``resume``.
     SystemExit
-        Bad options, as argparse reports them.
+        A minibatch larger than a split.
     """
-    args = parse_args(argv)
-    command = " ".join(sys.argv) if argv is None else shlex.join(["train_sda.py", *argv])
+    config = cli.settings(
+        {
+            "data": data,
+            "output": output,
+            "seed": seed,
+            "batch_size": batch_size,
+            "limit": limit,
+            "resume": resume,
+            "quiet": quiet,
+            "hidden": hidden,
+            "corruption": corruption,
+            "pretrain_lr": pretrain_lr,
+            "finetune_lr": finetune_lr,
+            "momentum": momentum,
+            "lr_decay": lr_decay,
+            "dropout": dropout,
+            "max_norm": max_norm,
+            "pretraining": pretraining,
+            "device": device,
+            "steps_per_call": steps_per_call,
+            "score_rows": score_rows,
+            "pretraining_epochs": pretraining_epochs,
+            "training_epochs": training_epochs,
+            "init": init,
+        }
+    )
+    output = Path(output)
     clock = Stopwatch()
-    choose_device(args.device)
-    rate = measure_gemm_rate(args.device)
-    datasets, dataset_name, n_train_batches = load_data(args)
-    sda = build_sda(args, datasets)
-    pretraining_fns = compile_pretraining(args, sda, datasets)
-    finetuning = compile_finetuning(args, sda, datasets)
-    monitor = start_run(args, sda, finetuning, dataset_name)
+    choose_device(device)
+    rate = gemm_bound.measure_gemm_rate(device)
+    datasets, dataset_name, n_train_batches = load_data(data, limit, batch_size)
+    sda = build_sda(datasets, seed, hidden, corruption, init)
+    pretraining_fns = compile_pretraining(sda, datasets, batch_size, pretraining, steps_per_call)
+    finetuning = compile_finetuning(
+        sda,
+        datasets,
+        batch_size,
+        finetune_lr,
+        momentum,
+        dropout,
+        max_norm,
+        steps_per_call,
+        score_rows,
+    )
+    monitor = start_run(output, config, dataset_name, sda, finetuning, resume, quiet)
     monitor.on_epoch = on_epoch
     with monitor:
         with clock.timing("pretraining"):
-            costs = pretrain_layers(args, pretraining_fns, n_train_batches, monitor)
+            costs = pretrain(
+                pretraining_fns,
+                n_train_batches,
+                pretraining_epochs,
+                corruption,
+                pretrain_lr,
+                log=log,
+                monitor=monitor,
+            )
         with clock.timing("finetuning"):
-            result = finetune(args, sda, finetuning, n_train_batches, monitor)
+            result = finetune(
+                sda, finetuning, n_train_batches, finetune_lr, lr_decay, training_epochs, monitor
+            )
     seconds = clock.stop()
-    bound = gemm_bound(args, datasets, n_train_batches, result, rate)
-    if not monitor.resumed:  # a resumed run's seconds are only this process's
-        bound["ratio"] = seconds["total"] / bound["seconds"]
+    bound = gemm_bound.sda_run_bound(
+        [datasets[0][0].get_value(borrow=True).shape[1], *hidden, 10],
+        [int(x.get_value(borrow=True).shape[0]) for x, _ in datasets],
+        batch_size,
+        pretraining_epochs,
+        pretraining == "cached",
+        result,
+        rate,
+        # A resumed run's seconds are only this process's: no ratio.
+        seconds=None if monitor.resumed else seconds["total"],
+    )
     report(result, seconds, dataset_name, bound)
-    metrics = write_results(args, sda, dataset_name, costs, result, seconds, command, bound)
+    metrics = write_results(
+        output, sda, command, config, dataset_name, costs, result, seconds, bound
+    )
     monitor.finish()
     print(
-        f"wrote filters_layer1..{len(args.hidden)}.png, params.npz, metrics.json and "
-        f"metrics.jsonl to {args.output}"
+        f"wrote filters_layer1..{len(hidden)}.png, params.npz, metrics.json and "
+        f"metrics.jsonl to {output}"
     )
     return metrics
 
 
 # ---------------------------------------------------------------- command line
-def parse_args(argv=None):
-    parser = build_parser()
+def options(argv=None, prog="train_sda.py"):
+    """The keyword arguments of :func:`train_sda` that the command line ``argv``
+    (None: ``sys.argv``) gives, checked as the command checks them; a bad option
+    exits with argparse's message, under the program name ``prog`` (None: the
+    program run)."""
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     check_options(parser, args)
-    return args
+    return vars(args)
 
 
-def build_parser():
+def build_parser(prog="train_sda.py"):
     parser = argparse.ArgumentParser(
-        prog="train_sda.py",
-        description=TRAIN_SDA_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog=prog, description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    add_common_arguments(parser, output="runs/sda", seed=89677)
+    cli.add_common_arguments(parser, output="runs/sda", seed=89677)
     add_model_options(parser)
     add_learning_options(parser)
     add_schedule_options(parser)
@@ -278,56 +386,48 @@ def dropout_rates(dropout, n_layers):
     return dropout
 
 
-# ---------------------------------------------------------------- the steps of main
+# ---------------------------------------------------------------- the steps of the run
 def choose_device(device):
-    """Compile for --device from now on; say what the backend is."""
+    """Compile for ``device`` from now on; say what the backend is."""
     backend.use_device(device)
     print(backend.describe(), flush=True)
 
 
-def measure_gemm_rate(device):
-    """The float32 GEMM rate of --device, measured now (about a second); says it."""
-    rate = flops.gemm_rate(device=device)
-    print(f"float32 GEMM rate: {rate / 1e9:,.0f} GFLOP/s", flush=True)
-    return rate
-
-
-def load_data(args):
+def load_data(data, limit, batch_size):
     """The data sets, their name and the number of training minibatches; says so."""
-    datasets, dataset_name, n_train_batches = load_training_data(args)
+    datasets, dataset_name, n_train_batches = cli.load_training_data(data, limit, batch_size)
     sizes = [int(x.get_value(borrow=True).shape[0]) for x, _ in datasets]
     print(
-        f"data: {dataset_name}, {sizes} examples; {n_train_batches} minibatches of "
-        f"{args.batch_size}",
+        f"data: {dataset_name}, {sizes} examples; {n_train_batches} minibatches of {batch_size}",
         flush=True,
     )
     return datasets, dataset_name, n_train_batches
 
 
-def build_sda(args, datasets):
-    """The SdA of the options, for the digits of ``datasets``, drawn from --seed, or
-    with the weights and generator of the SdA in --init."""
+def build_sda(datasets, seed, hidden, corruption, init=None):
+    """The SdA of ``hidden`` and ``corruption`` for the digits of ``datasets``, drawn
+    from ``seed``, or with the weights and generator of the SdA in the file ``init``."""
     sda = SdA(
-        numpy_rng=np.random.RandomState(args.seed),
+        numpy_rng=np.random.RandomState(seed),
         n_ins=datasets[0][0].get_value(borrow=True).shape[1],
-        hidden_layers_sizes=args.hidden,
+        hidden_layers_sizes=hidden,
         n_outs=10,
-        corruption_levels=args.corruption,
+        corruption_levels=corruption,
     )
-    if args.init is not None:
+    if init is not None:
         # DataError, naming the file, if it holds no SdA or one of other sizes.
-        _, arrays, rng = snapshot(SdA.load(args.init))
-        restore(sda, arrays, rng, args.init)
-        print(f"weights and random generator from {args.init}", flush=True)
+        _, arrays, rng = snapshot(SdA.load(init))
+        restore(sda, arrays, rng, init)
+        print(f"weights and random generator from {init}", flush=True)
     return sda
 
 
-def compile_pretraining(args, sda, datasets):
-    """One pretraining function per layer, by the path --pretraining names."""
-    train_x, steps = datasets[0][0], args.steps_per_call
-    if args.pretraining == "cached":
-        return sda.cached_pretraining_functions(train_x, args.batch_size, steps_per_call=steps)
-    return sda.pretraining_functions(train_x, args.batch_size, steps_per_call=steps)
+def compile_pretraining(sda, datasets, batch_size, pretraining, steps_per_call):
+    """One pretraining function per layer, by the path ``pretraining`` names."""
+    train_x = datasets[0][0]
+    if pretraining == "cached":
+        return sda.cached_pretraining_functions(train_x, batch_size, steps_per_call=steps_per_call)
+    return sda.pretraining_functions(train_x, batch_size, steps_per_call=steps_per_call)
 
 
 class Finetuning(NamedTuple):
@@ -339,62 +439,60 @@ class Finetuning(NamedTuple):
     learning_rate: SharedVariable
 
 
-def compile_finetuning(args, sda, datasets):
-    """The functions of fine-tuning at --finetune-lr, with --momentum, --dropout and
-    --max-norm."""
-    learning_rate = pytensor.shared(np.float32(args.finetune_lr), name="finetune_lr")
+def compile_finetuning(
+    sda, datasets, batch_size, finetune_lr, momentum, dropout, max_norm, steps_per_call, score_rows
+):
+    """The functions of fine-tuning at ``finetune_lr``, with ``momentum``, ``dropout``
+    and ``max_norm``."""
+    learning_rate = pytensor.shared(np.float32(finetune_lr), name="finetune_lr")
     functions = sda.build_finetune_functions(
         datasets,
-        args.batch_size,
+        batch_size,
         learning_rate,
-        momentum=args.momentum,
-        dropout=args.dropout,
-        max_norm=args.max_norm,
-        steps_per_call=args.steps_per_call,
-        score_rows=args.score_rows,
+        momentum=momentum,
+        dropout=dropout,
+        max_norm=max_norm,
+        steps_per_call=steps_per_call,
+        score_rows=score_rows,
     )
     return Finetuning(*functions, learning_rate)
 
 
-def start_run(args, sda, finetuning, dataset_name):
-    """The run's Monitor, checkpointing everything training changes: the SdA, the
-    learning rate, the noise generator and the velocities of momentum (in train_fn)."""
+def start_run(output, config, dataset_name, sda, finetuning, resume, quiet):
+    """The run's Monitor in ``output``, checkpointing everything training changes: the
+    SdA, the learning rate, the noise generator and the velocities of momentum (in
+    train_fn)."""
     variables = {
         **sda.named_params(),
         "finetune_lr": finetuning.learning_rate,
         "theano_rng": sda.theano_rng,
     }
-    return start_monitor(args, variables, functions=[finetuning.train_fn], dataset=dataset_name)
-
-
-def pretrain_layers(args, pretraining_fns, n_train_batches, monitor):
-    """Greedy layer-wise pretraining; the mean cost of each epoch of each layer."""
-    return pretrain(
-        pretraining_fns,
-        n_train_batches,
-        args.pretraining_epochs,
-        args.corruption,
-        args.pretrain_lr,
-        log=log,
-        monitor=monitor,
+    return cli.start_monitor(
+        output,
+        config,
+        dataset=dataset_name,
+        variables=variables,
+        functions=[finetuning.train_fn],
+        resume=resume,
+        quiet=quiet,
     )
 
 
-def finetune(args, sda, finetuning, n_train_batches, monitor):
+def finetune(sda, finetuning, n_train_batches, finetune_lr, lr_decay, training_epochs, monitor):
     """Fine-tuning with early stopping and learning-rate decay; its result, or None
-    with --training-epochs 0."""
-    if args.training_epochs == 0:
+    when ``training_epochs`` is 0."""
+    if training_epochs == 0:
         return None
 
     def decay_learning_rate(epoch):
-        finetuning.learning_rate.set_value(np.float32(args.finetune_lr * args.lr_decay**epoch))
+        finetuning.learning_rate.set_value(np.float32(finetune_lr * lr_decay**epoch))
 
     return early_stopping(
         finetuning.train_fn,
         finetuning.valid_score,
         finetuning.test_score,
         n_train_batches,
-        args.training_epochs,
+        training_epochs,
         params=sda.params,
         after_epoch=decay_learning_rate,
         log=log,
@@ -402,38 +500,8 @@ def finetune(args, sda, finetuning, n_train_batches, monitor):
     )
 
 
-def gemm_bound(args, datasets, n_train_batches, result, rate):
-    """The run's GEMM arithmetic (:mod:`dae.flops`) and the seconds it takes at
-    ``rate``: the time no implementation of this run can beat on this machine.
-
-    Counted: each pretraining epoch's dA steps, the cached codes of the layers
-    below (or, on the tutorial's path, the lower layers run again each step), and
-    each fine-tuning epoch's steps and validation pass, with a test pass at each new
-    best validation error.
-    """
-    n_train, n_valid, n_test = (int(x.get_value(borrow=True).shape[0]) for x, _ in datasets)
-    sizes = [datasets[0][0].get_value(borrow=True).shape[1], *args.hidden, 10]
-    stepped = n_train_batches * args.batch_size
-    total = 0
-    for k in range(len(args.hidden)):
-        epochs = args.pretraining_epochs
-        total += epochs * stepped * flops.da_step(sizes[k], sizes[k + 1])
-        if k > 0 and args.pretraining == "cached":  # layer k-1's codes, once
-            total += n_train * flops.mlp_forward(sizes[k - 1 : k + 1])
-        elif k > 0:  # every step runs the layers below again
-            total += epochs * stepped * flops.mlp_forward(sizes[: k + 1])
-    if result is not None:
-        best = [record["best_validation_error"] for record in result["history"]]
-        new_bests = sum(b < a for a, b in zip([float("inf"), *best], best))
-        scored = [n // args.batch_size * args.batch_size for n in (n_valid, n_test)]
-        total += result["epochs"] * stepped * flops.mlp_step(sizes)
-        total += (result["epochs"] * scored[0] + new_bests * scored[1]) * flops.mlp_forward(sizes)
-    return {"gemm_rate": rate, "flops": total, "seconds": total / rate, "ratio": None}
-
-
 def report(result, seconds, dataset_name, bound):
     """The errors, the minutes taken and their ratio to the GEMM bound, in one line."""
-    ratio = "" if bound["ratio"] is None else f"{bound['ratio']:.2f}x "
     errors = (
         "pretraining only (--training-epochs 0)"
         if result is None
@@ -443,24 +511,26 @@ def report(result, seconds, dataset_name, bound):
     print(
         f"{errors}; pretraining {seconds['pretraining'] / 60:.1f} min, fine-tuning "
         f"{seconds['finetuning'] / 60:.1f} min, total {seconds['total'] / 60:.1f} min, "
-        f"{ratio}the GEMM bound of {bound['seconds'] / 60:.1f} min ({bound['flops']:.2e} "
-        f"FLOPs at {bound['gemm_rate'] / 1e9:,.0f} GFLOP/s)",
+        f"{gemm_bound.describe(bound)}",
         flush=True,
     )
     if dataset_name == "mnist-5k-sample":
         print("(on the 5,000-digit sample: not comparable with MNIST results)", file=sys.stderr)
 
 
-def write_results(args, sda, dataset_name, pretraining_costs, result, seconds, command, bound):
-    """Each layer's filters, the parameters and metrics.json, in --output; the metrics."""
-    args.output.mkdir(parents=True, exist_ok=True)
-    save_layer_filters(sda, args.output)
-    sda.save(args.output / "params.npz")  # np.load reads it; dae.SdA.load rebuilds the SdA
+def write_results(output, sda, command, config, dataset_name, costs, result, seconds, bound):
+    """Each layer's filters, the parameters and metrics.json, in ``output``; the
+    metrics: the ``command`` and its settings (``config``), the data set, the
+    pretraining ``costs``, the fine-tuning ``result``, the ``seconds`` and the
+    GEMM ``bound``."""
+    output.mkdir(parents=True, exist_ok=True)
+    save_layer_filters(sda, output)
+    sda.save(output / "params.npz")  # np.load reads it; dae.SdA.load rebuilds the SdA
     metrics = {
         "command": command,
-        "config": settings(args),
+        "config": config,
         "dataset": dataset_name,
-        "pretraining": {"cost": pretraining_costs, "seconds": round(seconds["pretraining"], 1)},
+        "pretraining": {"cost": costs, "seconds": round(seconds["pretraining"], 1)},
         "finetuning": None
         if result is None
         else {**result, "seconds": round(seconds["finetuning"], 1)},
@@ -468,7 +538,7 @@ def write_results(args, sda, dataset_name, pretraining_costs, result, seconds, c
         "total_seconds": round(seconds["total"], 1),
         "gemm_bound": bound,
     }
-    save_metrics(args.output / "metrics.json", metrics)
+    save_metrics(output / "metrics.json", metrics)
     return metrics
 
 

@@ -1,9 +1,10 @@
 """Sweeps: many ``train_sda.py`` trainings, one per setting and seed, on Ray Tune.
 
-A sweep is a *plan*, the settings (each a value for every varied option of
-``train_sda.py``), the seeds and the options every trial gets, and one *trial* per
-setting and seed. A trial is :func:`dae.experiments.train_sda`, the code of
-``train_sda.py``, run in a Ray worker in its own folder,
+The engine of the ``sweep`` and ``variations_table`` commands. A sweep is a *plan*,
+the settings (each a value for every varied option of ``train_sda.py``), the seeds
+and the options every trial gets, and one *trial* per setting and seed. A trial is
+:func:`dae.apps.train_sda.train_sda`, the run of ``train_sda.py``, on the trial's
+command line, in a Ray worker in its own folder,
 ``trials/<setting>/seed-<k>``, with ``--resume``: a trial whose worker dies is
 retried and goes on from its last checkpoint, and a sweep run again with
 ``--resume`` skips the trials that have finished. The results are one row per
@@ -31,14 +32,15 @@ import json
 import math
 import os
 import re
+import shlex
 import socket
 import time
 from pathlib import Path
 
 import numpy as np
 
+from dae.apps import train_sda
 from dae.checks import DataError
-from dae.experiments import parse_args, train_sda
 from dae.files import lock_folder, markdown_table, save_metrics, write_atomic
 from dae.statistics import mean_and_interval, percent
 from dae.training import METRICS, read_metrics
@@ -228,7 +230,8 @@ def run_sweep(
         start_plan(output, plan, resume)
         trials = plan_trials(plan, output)
         for trial in trials:
-            parse_args(trial["argv"])  # a mistyped option stops the sweep here, not in a worker
+            # A mistyped option stops the sweep here, not in a worker.
+            train_sda.options(trial["argv"])
         todo = [trial for trial in trials if not finished(trial)]
         log(f"sweep: {len(trials)} trials, {len(trials) - len(todo)} finished before")
         if todo:
@@ -247,9 +250,12 @@ def run_on_ray(output, todo, total, address, cpus_per_trial, max_failures, asha,
     from ray import tune
 
     threads = {variable: str(cpus_per_trial) for variable in THREAD_VARIABLES}
+    # Each worker process configures PyTensor once, as it starts, as a command's main
+    # does: a worker runs trial after trial.
+    runtime_env = {"env_vars": threads, "worker_process_setup_hook": "dae.backend.configure"}
     # A trial's output is in its output.log; what else Ray's workers print, such as
     # their tracebacks when a stopped sweep ends them, stays in Ray's session logs.
-    options = {"runtime_env": {"env_vars": threads}, "log_to_driver": False}
+    options = {"runtime_env": runtime_env, "log_to_driver": False}
     if address is None:
         ray.init(num_cpus=os.cpu_count(), include_dashboard=False, **options)
     else:
@@ -258,7 +264,7 @@ def run_on_ray(output, todo, total, address, cpus_per_trial, max_failures, asha,
         warm_compile_cache(todo[0], cpus_per_trial)
         scheduler = None
         if asha:
-            epochs = max(parse_args(trial["argv"]).training_epochs for trial in todo)
+            epochs = max(train_sda.options(trial["argv"])["training_epochs"] for trial in todo)
             scheduler = tune.schedulers.ASHAScheduler(
                 time_attr="epoch",
                 metric="validation_error",
@@ -314,11 +320,11 @@ def warm_compile_cache(trial, cpus_per_trial):
     import ray
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    args = parse_args(trial["argv"])
+    given = train_sda.options(trial["argv"])
     tiny = [
         *trial["argv"],
-        *("--limit", str(args.batch_size), "--training-epochs", "1"),
-        *("--pretraining-epochs", str(min(1, args.pretraining_epochs))),
+        *("--limit", str(given["batch_size"]), "--training-epochs", "1"),
+        *("--pretraining-epochs", str(min(1, given["pretraining_epochs"]))),
     ]
     warm = ray.remote(num_cpus=cpus_per_trial)(warm_up)
     nodes = [node["NodeID"] for node in ray.nodes() if node["Alive"]]
@@ -335,6 +341,13 @@ def warm_compile_cache(trial, cpus_per_trial):
         raise DataError(f"the trials cannot run: {e.cause}") from None
 
 
+def train(argv, on_epoch=None):
+    """:func:`dae.apps.train_sda.train_sda` on the command line ``argv``, as
+    ``train_sda.py`` runs it; its metrics."""
+    command = shlex.join(["train_sda.py", *argv])
+    return train_sda.train_sda(**train_sda.options(argv), command=command, on_epoch=on_epoch)
+
+
 def warm_up(argv, cwd):
     """Run ``train_sda`` on ``argv`` in a folder thrown away, its output discarded."""
     import tempfile
@@ -343,7 +356,7 @@ def warm_up(argv, cwd):
     with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stdout(io.StringIO()):
         with contextlib.redirect_stderr(io.StringIO()):
             try:
-                train_sda([*argv, "--output", folder])
+                train([*argv, "--output", folder])
             except SystemExit as e:  # a check's message, which would end the worker
                 raise DataError(str(e.code).removeprefix("error: ")) from None
 
@@ -370,7 +383,7 @@ def run_trial(config):
     os.chdir(config["cwd"])
     with open(folder / "output.log", "a") as log, contextlib.redirect_stdout(log):
         with contextlib.redirect_stderr(log):
-            train_sda(trial["argv"], on_epoch=report)
+            train(trial["argv"], on_epoch=report)
 
 
 class Progress:
