@@ -92,12 +92,20 @@ def shared_generator(theano_rng, numpy_rng):
 
 def unit_uniform(rng, shape, dtype):
     """``(next_rng, u)``: a draw of U[0, 1) of ``shape`` from the shared generator ``rng``."""
-    return _unit_uniform(0.0, 1.0, size=shape, rng=rng, dtype=dtype, return_next_rng=True)
+    low, high = _constants(dtype, 0, 1)
+    return _unit_uniform(low, high, size=shape, rng=rng, dtype=dtype, return_next_rng=True)
 
 
 def standard_normal(rng, shape, dtype):
     """``(next_rng, e)``: a draw of N(0, 1) of ``shape`` from the shared generator ``rng``."""
-    return pt.random.normal(0.0, 1.0, size=shape, rng=rng, dtype=dtype, return_next_rng=True)
+    mean, sd = _constants(dtype, 0, 1)
+    return pt.random.normal(mean, sd, size=shape, rng=rng, dtype=dtype, return_next_rng=True)
+
+
+def _constants(dtype, *numbers):
+    """A draw's parameters as constants of its own float type: a Python float would
+    be one of PyTensor's ``floatX``."""
+    return [np.asarray(n, dtype=dtype) for n in numbers]
 
 
 def keep_mask(rng, shape, p, dtype):
