@@ -129,6 +129,12 @@ def squared_error(a, x):
     return pt.sum(pt.sqr(a - x), axis=1)
 
 
+#: The reconstruction losses by name, each a function ``loss(a, x)`` of the decoder's
+#: pre-activation ``a`` and the input ``x``, one value per row: the cross-entropy of
+#: a sigmoid reconstruction, and the squared error of a linear one.
+LOSSES = {"cross_entropy": cross_entropy_from_logits, "squared_error": squared_error}
+
+
 def l1(params):
     r"""Sum of the absolute values of every entry of ``params``: :math:`\sum_W \sum |W|`.
 

@@ -1,4 +1,19 @@
-"""Random numbers for corruption masks, drawn fast on every backend."""
+r"""Random numbers for corruption masks, drawn fast on every backend, and the noises
+that corrupt an autoencoder's input.
+
+Each noise is a function ``noise(rng, x, level)`` of a shared generator, the
+input and the corruption level, that returns ``(next_rng, x_tilde)``:
+
+===============  =================================================================
+name             :math:`\tilde x`
+===============  =================================================================
+masking          each component of :math:`x` set to 0 with probability :math:`p`
+dropout          masking, the survivors scaled by :math:`1 / (1 - p)`
+salt_and_pepper  a fraction :math:`p` of the components set to 0 or 1, equal odds
+gaussian         :math:`x + \sigma \epsilon`, :math:`\epsilon \sim \mathcal{N}(0, I)`,
+                 the level as :math:`\sigma`
+===============  =================================================================
+"""
 
 import math
 
@@ -128,6 +143,40 @@ def dropout(rng, input, p):
     """
     next_rng, keep = keep_mask(rng, input.shape, p, input.dtype)
     return next_rng, input * keep * pt.cast(1 / (1 - p), input.dtype)
+
+
+def masking(rng, input, p):
+    """``(next_rng, output)``: ``input`` with each component zeroed with probability
+    ``p``, the tutorials' corruption."""
+    next_rng, keep = keep_mask(rng, input.shape, p, input.dtype)
+    return next_rng, keep * input
+
+
+def salt_and_pepper(rng, input, p):
+    """``(next_rng, output)``: ``input`` with a fraction ``p`` of its components set
+    to 0 or 1, with equal odds."""
+    next_rng, u = unit_uniform(rng, input.shape, input.dtype)
+    p = pt.cast(p, input.dtype)
+    # u < p / 2 gives 0, p / 2 <= u < p gives 1
+    keep = pt.cast(u >= p, input.dtype)
+    salt = pt.cast(u >= p / 2, input.dtype) * (1 - keep)
+    return next_rng, keep * input + salt
+
+
+def gaussian(rng, input, sigma):
+    """``(next_rng, output)``: ``input`` plus Gaussian noise of standard deviation
+    ``sigma``."""
+    next_rng, eps = standard_normal(rng, input.shape, input.dtype)
+    return next_rng, input + pt.cast(sigma, input.dtype) * eps
+
+
+#: The noises by name (see the module docstring).
+NOISES = {
+    "masking": masking,
+    "dropout": dropout,
+    "salt_and_pepper": salt_and_pepper,
+    "gaussian": gaussian,
+}
 
 
 _unit_uniform = UnitUniformRV()
