@@ -144,7 +144,7 @@ def test_the_contractive_penalty_lowers_the_jacobian_norm(digits):
 
 def test_bad_options_are_refused():
     rng = np.random.RandomState(0)
-    with pytest.raises(ValueError, match="noise must be one of"):
+    with pytest.raises(ValueError, match="unknown noise 'pink'; the known ones are: masking"):
         dA(rng, n_visible=4, n_hidden=2, noise="pink")
     with pytest.raises(ValueError, match="sparsity_target"):
         dA(rng, n_visible=4, n_hidden=2, sparsity_weight=1.0)

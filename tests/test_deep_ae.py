@@ -45,8 +45,9 @@ def test_from_sda_shares_the_encoder_and_starts_better_than_random(digits):
         log=lambda line: None,
     )
     ae = DeepAutoencoder.from_sda(sda)
-    assert ae.encoder[0].W is sda.sigmoid_layers[0].W and ae.encoder[1].b is sda.sigmoid_layers[1].b
-    assert ae.decoder[-1].b is sda.dA_layers[0].b_prime
+    # each layer is an autoencoder on the weights and biases of one of the SdA's dAs
+    for layer, da in zip(ae.layers, sda.dA_layers, strict=True):
+        assert layer.W is da.W and layer.b is da.b and layer.b_prime is da.b_prime
     random = DeepAutoencoder(np.random.RandomState(2), n_visible=784, hidden_layers_sizes=[100, 30])
     cost = {
         name: pytensor.function([m.x], m.get_cost())(digits)

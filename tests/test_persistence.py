@@ -205,9 +205,10 @@ def test_what_cannot_be_saved_is_refused_by_name(path):
         layer.save(path)
     with pytest.raises(ValueError, match="activation"):
         pickle.dumps(layer)
-    tied = DeepAutoencoder(np.random.RandomState(0), n_visible=6, hidden_layers_sizes=[4])
+    tied = dA(np.random.RandomState(0), n_visible=6, n_hidden=4)
+    decoder = HiddenLayer(None, pt.matrix(), 4, 6, W=tied.W.T, b=tied.b_prime)
     with pytest.raises(ValueError, match="parameter W: .*not a shared variable"):
-        tied.decoder[0].save(path)  # its W is the encoder's, transposed
+        decoder.save(path)  # its W is the dA's, transposed
     assert not path.exists()
 
 

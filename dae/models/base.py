@@ -16,7 +16,6 @@ from collections import OrderedDict
 import numpy as np
 import pytensor.tensor as pt
 
-from dae import activations
 from dae.models import persistence
 
 
@@ -97,9 +96,9 @@ class Model:
         """A new model built from ``config()``'s arguments, ``input`` as its input.
 
         Its parameters are drawn as the constructor draws them; :meth:`load` then
-        replaces them. A nonlinearity named in ``config`` is looked up by name.
+        replaces them. The functions named in ``config`` (a nonlinearity, a loss, a
+        noise) are passed by name, which the constructors take as the functions.
         """
-        config = resolve_activation(config)
         return cls(np.random.RandomState(0), input=input_or_matrix(input), **config)
 
     def save(self, path):
@@ -127,14 +126,6 @@ class Model:
         model = type(self).from_config(state["config"])
         persistence.restore(model, state["params"], state["rng"], f"pickled {type(self).__name__}")
         self.__dict__.update(model.__dict__)
-
-
-def resolve_activation(config):
-    """``config`` with its ``activation`` name, if any, replaced by the function."""
-    config = dict(config)
-    if "activation" in config:
-        config["activation"] = activations.get(config["activation"])
-    return config
 
 
 def input_or_matrix(input):

@@ -43,13 +43,15 @@ class HiddenLayer(Model):
         Number of input and output units.
     W, b : shared variables, optional
         Shared variables to use instead of new ones (weight sharing).
-    activation : callable or None
+    activation : callable, name or None
         Elementwise nonlinearity, or None for a linear layer; a layer can be
-        saved when it is one of :data:`dae.activations.ACTIVATIONS`.
+        saved when it is one of :data:`dae.activations.ACTIVATIONS`, which can
+        also be given by name.
     """
 
     def __init__(self, rng, input, n_in, n_out, W=None, b=None, activation=pt.tanh):
         check_sizes(n_in=n_in, n_out=n_out)
+        activation = activations.get(activation)
         if W is None:
             W = pytensor.shared(
                 initial_weights(rng, n_in, n_out, activation), name="W", borrow=True
@@ -80,7 +82,7 @@ class MLP(Model):
         One example per row.
     n_in, n_hidden, n_out : int
         Number of input units, hidden units and classes.
-    activation : callable
+    activation : callable or name
         The hidden layer's nonlinearity, tanh as in the tutorial.
 
     Attributes
