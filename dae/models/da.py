@@ -51,10 +51,9 @@ import pytensor.tensor as pt
 from pytensor.tensor.math import sigmoid
 
 from dae import activations
-from dae.backend import function
-from dae.checks import check_batch_size, check_data, check_nonnegative, registered_name
-from dae.functions import minibatch
+from dae.checks import check_nonnegative, registered_name
 from dae.models.autoencoder import Autoencoder
+from dae.models.base import minibatch_function
 from dae.objectives import (
     LOSSES,
     bernoulli_kl_from_logits,
@@ -261,23 +260,19 @@ class dA(Autoencoder):
         finite values, in [0, 1] for the cross-entropy loss.
         """
         self.check_corruption_level(corruption_level)
-        check_batch_size(batch_size, {"train_set_x": train_set_x})
-        if x is None:
-            # squared error takes any values
-            unit_interval = self.loss is cross_entropy_from_logits
-            check_data(
-                train_set_x, n_ins=self.n_visible, unit_interval=unit_interval, source="train_set_x"
-            )
         floatX = pytensor.config.floatX
-        index = pt.lscalar("index")
         corruption = pt.scalar("corruption", dtype=floatX)
         lr = pt.scalar("lr", dtype=floatX)
         cost, updates = self.get_cost_updates(corruption, lr)
-        return function(
-            [index, corruption, lr],
+        # Data that replace the dA's own input can be checked against its size and loss.
+        own = {"n_ins": self.n_visible, "unit_interval": self.loss is cross_entropy_from_logits}
+        return minibatch_function(
             cost,
+            {self.x if x is None else x: train_set_x},
+            batch_size,
+            inputs=[corruption, lr],
+            expect=own if x is None else None,
             updates=updates,
-            givens={self.x if x is None else x: minibatch(train_set_x, index, batch_size)},
             defaults={"corruption": corruption_level, "lr": learning_rate},
             checks={"corruption": partial(self.check_corruption_level, name="corruption")},
             steps_per_call=steps_per_call,

@@ -21,12 +21,10 @@ import pytensor.tensor as pt
 from pytensor.tensor.math import sigmoid
 
 from dae import activations
-from dae.backend import function
-from dae.checks import check_batch_size, check_data, check_sizes
-from dae.functions import minibatch
+from dae.checks import check_sizes
 from dae.init import initial_weights
 from dae.models.autoencoder import Autoencoder
-from dae.models.base import Model, input_or_matrix
+from dae.models.base import Model, input_or_matrix, minibatch_function
 from dae.objectives import cross_entropy_from_logits, l2
 from dae.updates import sgd
 
@@ -174,12 +172,14 @@ class DeepAutoencoder(Model):
         ``train_set_x``, and DataError unless it has ``n_visible`` columns of
         values in [0, 1].
         """
-        check_batch_size(batch_size, {"train_set_x": train_set_x})
-        check_data(train_set_x, n_ins=self.n_visible, source="train_set_x")
-        index = pt.lscalar("index")
         cost, updates = self.get_cost_updates(learning_rate)
-        givens = {self.x: minibatch(train_set_x, index, batch_size)}
-        return function([index], cost, updates=updates, givens=givens)
+        return minibatch_function(
+            cost,
+            {self.x: train_set_x},
+            batch_size,
+            expect={"n_ins": self.n_visible},
+            updates=updates,
+        )
 
 
 def _weights(numpy_rng, sizes, given, activation, tied):

@@ -24,9 +24,8 @@ from pytensor.graph.replace import clone_replace
 from pytensor.tensor.math import sigmoid
 
 from dae.backend import function
-from dae.checks import check_batch_size, check_data, check_sizes
-from dae.functions import minibatch
-from dae.models.base import Model, input_or_matrix
+from dae.checks import check_sizes
+from dae.models.base import Model, input_or_matrix, minibatch_function
 from dae.models.mlp import HiddenLayer
 from dae.objectives import cross_entropy_from_logits, gaussian_kl
 from dae.random import shared_generator, standard_normal
@@ -123,18 +122,16 @@ class VAE(Model):
         ``train_set_x``, and DataError unless it has ``n_visible`` columns of
         values in [0, 1].
         """
-        check_batch_size(batch_size, {"train_set_x": train_set_x})
-        check_data(train_set_x, n_ins=self.n_visible, source="train_set_x")
-        index = pt.lscalar("index")
         reconstruction, kl, updates = self.get_cost_terms()
         cost = reconstruction + kl
         steps = apply_momentum(sgd(cost, self.params, learning_rate), self.params, momentum)
         steps.update(updates)
-        return function(
-            [index],
+        return minibatch_function(
             [cost, reconstruction, kl],
+            {self.x: train_set_x},
+            batch_size,
+            expect={"n_ins": self.n_visible},
             updates=steps,
-            givens={self.x: minibatch(train_set_x, index, batch_size)},
         )
 
     def sample_function(self):
