@@ -21,7 +21,7 @@ from dae.activations import ACTIVATIONS
 from dae.backend import function
 from dae.checks import check_sizes, registered_name, resolve
 from dae.init import initial_weights, zeros
-from dae.models.base import Model, input_or_matrix
+from dae.models.base import Model, float_type, input_or_matrix
 from dae.random import NOISES, gaussian, shared_generator
 
 
@@ -36,7 +36,8 @@ class Autoencoder(Model):
         Where the noise comes from (see :class:`dae.dA`); by default one seeded
         from ``numpy_rng``. Without a noise the autoencoder has no generator.
     input : symbolic matrix, optional
-        One example per row; a new ``pt.matrix`` if None.
+        One example per row; a new float32 ``pt.matrix`` if None. The parameters
+        take its float type.
     n_visible, n_hidden : int
         Number of visible and hidden units.
     W, bhid, bvis, W_prime : shared variables, optional
@@ -87,13 +88,14 @@ class Autoencoder(Model):
         if self.noise is not None:  # seeded before any weight is drawn
             self.theano_rng = shared_generator(theano_rng, numpy_rng)
         self.x = input_or_matrix(input)
+        dtype = float_type(self.x)
         if W is None:
-            W = initial_weights(numpy_rng, n_visible, n_hidden, self.activation)
+            W = initial_weights(numpy_rng, n_visible, n_hidden, self.activation, dtype)
             W = pytensor.shared(W, name="W", borrow=True)
         if bvis is None:
-            bvis = pytensor.shared(zeros(n_visible), name="b_prime", borrow=True)
+            bvis = pytensor.shared(zeros(n_visible, dtype=dtype), name="b_prime", borrow=True)
         if bhid is None:
-            bhid = pytensor.shared(zeros(n_hidden), name="b", borrow=True)
+            bhid = pytensor.shared(zeros(n_hidden, dtype=dtype), name="b", borrow=True)
         self.W = self.add_param(W, "W")
         self.b = self.add_param(bhid, "b", regularizable=False)
         self.b_prime = self.add_param(bvis, "b_prime", regularizable=False)
@@ -101,7 +103,7 @@ class Autoencoder(Model):
             self.W_prime = self.W.T
         else:
             if W_prime is None:
-                W_prime = initial_weights(numpy_rng, n_hidden, n_visible, self.activation)
+                W_prime = initial_weights(numpy_rng, n_hidden, n_visible, self.activation, dtype)
                 W_prime = pytensor.shared(W_prime, name="W_prime", borrow=True)
             self.W_prime = self.add_param(W_prime, "W_prime")
 

@@ -132,8 +132,14 @@ class Model:
 
 
 def input_or_matrix(input):
-    """A model's symbolic input: ``input``, or a new matrix ``x`` if None."""
-    return pt.matrix("x") if input is None else input
+    """A model's symbolic input: ``input``, or a new float32 matrix ``x`` if None."""
+    return pt.matrix("x", dtype="float32") if input is None else input
+
+
+def float_type(input):
+    """The float type of a model's parameters: its input's, if that is a float type
+    (float64 for a gradient check), else float32."""
+    return input.dtype if input.dtype.startswith("float") else "float32"
 
 
 def minibatch_function(

@@ -28,6 +28,7 @@ The encoder and the decoder are those of
 :class:`~dae.models.autoencoder.Autoencoder`, without a noise; the cA adds its cost.
 """
 
+import numpy as np
 import pytensor.tensor as pt
 from pytensor.graph.basic import Variable
 from pytensor.tensor.math import sigmoid
@@ -46,7 +47,8 @@ class cA(Autoencoder):
     numpy_rng : numpy.random.RandomState or numpy.random.Generator
         Draws the initial weights.
     input : symbolic matrix, optional
-        One example per row; a new ``pt.matrix`` if None.
+        One example per row; a new float32 ``pt.matrix`` if None. The parameters
+        take its float type.
     n_visible, n_hidden : int
         Number of visible and hidden units.
     n_batchsize : int
@@ -145,8 +147,10 @@ class cA(Autoencoder):
         updates : OrderedDict
             An update dictionary for ``W``, ``b`` and ``b_prime``.
         """
-        if not isinstance(contraction_level, Variable) and not contraction_level >= 0:
-            raise ValueError(f"contraction_level must be 0 or more, got {contraction_level}")
+        if not isinstance(contraction_level, Variable):
+            if not contraction_level >= 0:
+                raise ValueError(f"contraction_level must be 0 or more, got {contraction_level}")
+            contraction_level = np.float32(contraction_level)
         y = self.get_hidden_values(self.x)
         a = self.decoder_preactivation(y)
         self.L_rec = cross_entropy_from_logits(a, self.x)

@@ -46,7 +46,7 @@ The corruption, the encoder and the decoder are those of
 
 from functools import partial
 
-import pytensor
+import numpy as np
 import pytensor.tensor as pt
 from pytensor.tensor.math import sigmoid
 
@@ -80,8 +80,8 @@ class dA(Autoencoder):
         own; by default one seeded from ``numpy_rng``. ``self.theano_rng`` is the
         shared generator.
     input : symbolic matrix, optional
-        One example per row; a new ``pt.matrix`` if None. Pass another layer's
-        output to stack autoencoders.
+        One example per row; a new float32 ``pt.matrix`` if None. Pass another
+        layer's output to stack autoencoders. The parameters take its float type.
     n_visible, n_hidden : int
         Number of visible and hidden units.
     W, bhid, bvis : shared variables, optional
@@ -189,15 +189,15 @@ class dA(Autoencoder):
         y = self.get_hidden_values(tilde_x)
         cost = pt.mean(self.loss(self.decoder_preactivation(y), self.x))
         if self.weight_decay:
-            cost += self.weight_decay * l2(self.get_params(regularizable=True))
+            cost += np.float32(self.weight_decay) * l2(self.get_params(regularizable=True))
         if self.sparsity_weight:
             # From the pre-activations (the same products as y's, merged when
             # compiled): finite where a unit's mean code rounds to 0 or 1.
             pre = self.encoder_preactivation(tilde_x)
             kl = bernoulli_kl_from_logits(self.sparsity_target, pre)
-            cost += self.sparsity_weight * pt.sum(kl)
+            cost += np.float32(self.sparsity_weight) * pt.sum(kl)
         if self.contraction_level:
-            cost += self.contraction_level * pt.mean(self.jacobian_norm(y))
+            cost += np.float32(self.contraction_level) * pt.mean(self.jacobian_norm(y))
         return cost
 
     def jacobian_norm(self, y):
@@ -260,9 +260,8 @@ class dA(Autoencoder):
         finite values, in [0, 1] for the cross-entropy loss.
         """
         self.check_corruption_level(corruption_level)
-        floatX = pytensor.config.floatX
-        corruption = pt.scalar("corruption", dtype=floatX)
-        lr = pt.scalar("lr", dtype=floatX)
+        corruption = pt.scalar("corruption", dtype="float32")
+        lr = pt.scalar("lr", dtype="float32")
         cost, updates = self.get_cost_updates(corruption, lr)
         # Data that replace the dA's own input can be checked against its size and loss.
         own = {"n_ins": self.n_visible, "unit_interval": self.loss is cross_entropy_from_logits}
@@ -273,7 +272,8 @@ class dA(Autoencoder):
             inputs=[corruption, lr],
             expect=own if x is None else None,
             updates=updates,
-            defaults={"corruption": corruption_level, "lr": learning_rate},
+            # float32 values: a Python float becomes one only where floatX is float32
+            defaults={"corruption": np.float32(corruption_level), "lr": np.float32(learning_rate)},
             checks={"corruption": partial(self.check_corruption_level, name="corruption")},
             steps_per_call=steps_per_call,
         )

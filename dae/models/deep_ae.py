@@ -24,7 +24,7 @@ from dae import activations
 from dae.checks import check_sizes
 from dae.init import initial_weights
 from dae.models.autoencoder import Autoencoder
-from dae.models.base import Model, input_or_matrix, minibatch_function
+from dae.models.base import Model, float_type, input_or_matrix, minibatch_function
 from dae.objectives import cross_entropy_from_logits, l2
 from dae.updates import sgd
 
@@ -53,7 +53,8 @@ class DeepAutoencoder(Model):
     decoder_biases : list of shared variables, optional
         Shared biases, one per decoder layer, ordered from the code to the output.
     input : symbolic matrix, optional
-        The symbolic input matrix; a new ``pt.matrix`` if None.
+        The symbolic input matrix; a new float32 ``pt.matrix`` if None. The
+        parameters take its float type.
 
     Attributes
     ----------
@@ -89,7 +90,7 @@ class DeepAutoencoder(Model):
         sizes = list(zip([n_visible] + hidden_layers_sizes, hidden_layers_sizes))
         given = encoder_params if encoder_params is not None else [(None, None)] * len(sizes)
         biases = decoder_biases[::-1] if decoder_biases is not None else [None] * len(sizes)
-        W, W_prime = _weights(numpy_rng, sizes, [w for w, _ in given], activation, tied)
+        W, W_prime = _weights(numpy_rng, sizes, [w for w, _ in given], activation, tied, self.x)
         self.layers = []
         h = self.x
         for i, ((n_in, n_out), (_, b)) in enumerate(zip(sizes, given)):
@@ -157,7 +158,7 @@ class DeepAutoencoder(Model):
         a = self.output_preactivation
         cost = pt.mean(cross_entropy_from_logits(a, self.x))
         if self.weight_decay:
-            cost += self.weight_decay * l2(self.get_params(regularizable=True))
+            cost += np.float32(self.weight_decay) * l2(self.get_params(regularizable=True))
         return cost
 
     def get_cost_updates(self, learning_rate):
@@ -182,18 +183,21 @@ class DeepAutoencoder(Model):
         )
 
 
-def _weights(numpy_rng, sizes, given, activation, tied):
+def _weights(numpy_rng, sizes, given, activation, tied, input):
     """The layers' weights, new where ``given`` has None, and an untied decoder's
-    (None where tied).
+    (None where tied), in ``input``'s float type.
 
     They are drawn in the order dae has always drawn them, so that a seed gives the
     same weights: the encoder's from the input up, then the decoder's from the code
     down, the bottom one's in the range of a linear unit (the output's sigmoid is
     the cost's).
     """
+    dtype = float_type(input)
 
     def new(n_in, n_out, f, name):
-        return pytensor.shared(initial_weights(numpy_rng, n_in, n_out, f), name=name, borrow=True)
+        return pytensor.shared(
+            initial_weights(numpy_rng, n_in, n_out, f, dtype), name=name, borrow=True
+        )
 
     encoder = [
         W if W is not None else new(n_in, n_out, activation, "W")

@@ -25,7 +25,7 @@ import pytensor.tensor as pt
 from dae import activations
 from dae.checks import check_sizes
 from dae.init import initial_weights, zeros
-from dae.models.base import Model
+from dae.models.base import Model, float_type
 from dae.models.logistic import LogisticRegression
 from dae.objectives import l1, l2
 
@@ -38,7 +38,7 @@ class HiddenLayer(Model):
     rng : numpy.random.RandomState or numpy.random.Generator
         Draws the initial weights.
     input : symbolic matrix
-        One example per row.
+        One example per row; the parameters take its float type.
     n_in, n_out : int
         Number of input and output units.
     W, b : shared variables, optional
@@ -52,12 +52,13 @@ class HiddenLayer(Model):
     def __init__(self, rng, input, n_in, n_out, W=None, b=None, activation=pt.tanh):
         check_sizes(n_in=n_in, n_out=n_out)
         activation = activations.get(activation)
+        dtype = float_type(input)
         if W is None:
             W = pytensor.shared(
-                initial_weights(rng, n_in, n_out, activation), name="W", borrow=True
+                initial_weights(rng, n_in, n_out, activation, dtype), name="W", borrow=True
             )
         if b is None:
-            b = pytensor.shared(zeros(n_out), name="b", borrow=True)
+            b = pytensor.shared(zeros(n_out, dtype=dtype), name="b", borrow=True)
         self.input = input
         self.n_in, self.n_out, self.activation = n_in, n_out, activation
         self.W = self.add_param(W, "W")

@@ -50,7 +50,8 @@ class SdA(Model):
         pretraining functions, which also take a level at call time as the
         tutorial's do. 0.1 for every layer by default.
     input : symbolic matrix, optional
-        The symbolic input matrix; a new ``pt.matrix`` if None.
+        The symbolic input matrix; a new float32 ``pt.matrix`` if None. The
+        parameters take its float type.
 
     Attributes
     ----------
