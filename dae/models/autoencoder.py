@@ -80,7 +80,7 @@ class Autoencoder(Model):
     ):
         check_sizes(n_visible=n_visible, n_hidden=n_hidden)
         if tied and W_prime is not None:
-            raise ValueError("W_prime is the weights of an untied decoder; pass tied=False")
+            raise ValueError("W_prime is an untied decoder's weights; pass tied=False with it")
         self.activation = resolve("activation", activation, ACTIVATIONS)
         self.decoder_activation = resolve("decoder_activation", decoder_activation, ACTIVATIONS)
         self.noise = resolve("noise", noise, NOISES)
