@@ -1,10 +1,10 @@
 r"""Nonlinearities, and the names by which options and saved files refer to them.
 
 A model takes its nonlinearity as a function of a symbolic tensor, as the
-tutorials' ``HiddenLayer(activation=T.tanh)`` does, or None for a linear unit.
-Command lines and saved models name it instead; :func:`get` and :func:`name_of`
-translate, and :func:`slope` gives each one's derivative written in terms of its
-output, which the contractive penalty needs:
+tutorials' ``HiddenLayer(activation=T.tanh)`` does, None for a linear unit, or
+the name of either, as command lines and saved models give it; :func:`get` and
+:func:`name_of` translate, and :func:`slope` gives each one's derivative written
+in terms of its output, which the contractive penalty needs:
 
 =========  =====================================  ===========================
 name       :math:`f(a)`                           :math:`f'` from :math:`y = f(a)`
@@ -21,7 +21,7 @@ linear     :math:`a` (``None``)                   :math:`1`
 import pytensor.tensor as pt
 from pytensor.tensor.math import sigmoid
 
-from dae.checks import check_choice
+from dae.checks import registered_name, resolve
 
 tanh = pt.tanh
 
@@ -43,40 +43,30 @@ ACTIVATIONS = {"sigmoid": sigmoid, "tanh": tanh, "relu": relu, "elu": elu, "line
 
 
 def get(name):
-    """The nonlinearity called ``name``, one of :data:`ACTIVATIONS` (None for linear).
+    """The nonlinearity called ``name``, one of :data:`ACTIVATIONS` (None for linear);
+    a function is returned as it is.
 
     Examples
     --------
     >>> from dae import activations
-    >>> activations.get("relu") is activations.relu
+    >>> activations.get("relu") is activations.get(activations.relu) is activations.relu
     True
     """
-    check_choice("activation", name, ACTIVATIONS)
-    return ACTIVATIONS[name]
+    return resolve("activation", name, ACTIVATIONS)
 
 
 def name_of(activation):
-    """The name of the nonlinearity ``activation``; ValueError if it has none.
+    """The name of the nonlinearity ``activation`` (a function or a name); ValueError
+    if it has none.
 
     Examples
     --------
     >>> import pytensor.tensor as pt
     >>> from dae import activations
-    >>> activations.name_of(pt.tanh), activations.name_of(None)
-    ('tanh', 'linear')
+    >>> activations.name_of(pt.tanh), activations.name_of(None), activations.name_of("elu")
+    ('tanh', 'linear', 'elu')
     """
-    if isinstance(activation, str):
-        raise TypeError(
-            f"activation is a function (e.g. dae.activations.get({activation!r})), "
-            f"not the string {activation!r}"
-        )
-    for name, f in ACTIVATIONS.items():
-        if f is activation:
-            return name
-    raise ValueError(
-        f"activation {activation!r} has no name; a model can be saved, pickled or "
-        f"given a contractive penalty with one of {tuple(ACTIVATIONS)} only"
-    )
+    return registered_name("activation", activation, ACTIVATIONS)
 
 
 def slope(activation, y):

@@ -180,3 +180,43 @@ def check_nonnegative(**weights):
     for name, value in weights.items():
         if value < 0:
             raise ValueError(f"{name} must be 0 or more, got {value}")
+
+
+def resolve(option, value, known):
+    """The function that ``value`` names in ``known``, or ``value`` itself if it is
+    not a name.
+
+    How every option that takes a function (an activation, a loss, a noise) also
+    takes its name. ``known`` maps names to functions; ``option`` is the argument's
+    name, for the message.
+
+    Raises ValueError for a name not in ``known``, listing the names that are.
+
+    Examples
+    --------
+    >>> from dae.checks import resolve
+    >>> resolve("loss", "absolute", {"absolute": abs}) is resolve("loss", abs, {}) is abs
+    True
+    >>> resolve("loss", "huber", {"absolute": abs})
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown loss 'huber'; the known ones are: absolute
+    """
+    if not isinstance(value, str):
+        return value
+    if value not in known:
+        raise ValueError(f"unknown {option} {value!r}; the known ones are: {', '.join(known)}")
+    return known[value]
+
+
+def registered_name(option, value, known):
+    """The name of ``value``, a function or its name, in ``known``: what a model's
+    config stores. ValueError if ``value`` has none."""
+    function = resolve(option, value, known)
+    for name, f in known.items():
+        if f is function:
+            return name
+    raise ValueError(
+        f"{option} {value!r} has no name; a model is saved and pickled with one of "
+        f"the named ones only: {', '.join(known)}"
+    )

@@ -1,4 +1,4 @@
-r"""Initial values of parameters, as floatX arrays.
+r"""Initial values of parameters, as float32 arrays (or of the float type asked for).
 
 Weights are drawn uniform in :math:`\pm\sqrt{6 / (n_{in} + n_{out})}`, the range
 Glorot and Bengio (2010) derived for tanh units, as the tutorials do; four times
@@ -8,14 +8,13 @@ at zero.
 """
 
 import numpy as np
-import pytensor
 import pytensor.tensor as pt
 from pytensor.tensor.math import sigmoid
 
 from dae.activations import elu, relu
 
 
-def initial_weights(rng, n_in, n_out, activation=pt.tanh):
+def initial_weights(rng, n_in, n_out, activation=pt.tanh, dtype="float32"):
     """Uniform initial weights for ``activation`` units, of shape (n_in, n_out).
 
     Parameters
@@ -26,6 +25,9 @@ def initial_weights(rng, n_in, n_out, activation=pt.tanh):
         Number of input and output units.
     activation : callable or None
         The units' nonlinearity, which sets the range (see the module docstring).
+    dtype : str
+        The float type of the array; the weights are drawn in float64 and rounded
+        to it.
 
     Examples
     --------
@@ -42,9 +44,10 @@ def initial_weights(rng, n_in, n_out, activation=pt.tanh):
     if activation is sigmoid:
         bound *= 4
     W = rng.uniform(low=-bound, high=bound, size=(n_in, n_out))
-    return np.asarray(W, dtype=pytensor.config.floatX)
+    return np.asarray(W, dtype=dtype)
 
 
-def zeros(*shape):
-    """A floatX array of zeros, e.g. the initial biases ``zeros(n_out)``."""
-    return np.zeros(shape, dtype=pytensor.config.floatX)
+def zeros(*shape, dtype="float32"):
+    """An array of zeros, float32 unless ``dtype`` says otherwise, e.g. the initial
+    biases ``zeros(n_out)``."""
+    return np.zeros(shape, dtype=dtype)

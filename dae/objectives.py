@@ -29,6 +29,7 @@ side costs a matrix-vector product per minibatch, where forming :math:`J` costs
 :math:`d \times n` numbers per example.
 """
 
+import numpy as np
 import pytensor.tensor as pt
 from pytensor.gradient import disconnected_grad
 from pytensor.tensor.math import softplus
@@ -128,6 +129,12 @@ def squared_error(a, x):
     return pt.sum(pt.sqr(a - x), axis=1)
 
 
+#: The reconstruction losses by name, each a function ``loss(a, x)`` of the decoder's
+#: pre-activation ``a`` and the input ``x``, one value per row: the cross-entropy of
+#: a sigmoid reconstruction, and the squared error of a linear one.
+LOSSES = {"cross_entropy": cross_entropy_from_logits, "squared_error": squared_error}
+
+
 def l1(params):
     r"""Sum of the absolute values of every entry of ``params``: :math:`\sum_W \sum |W|`.
 
@@ -178,7 +185,8 @@ def bernoulli_kl(rho, rho_hat):
     >>> bool(np.allclose(kl, expected, atol=1e-6))
     True
     """
-    return rho * pt.log(rho / rho_hat) + (1 - rho) * pt.log((1 - rho) / (1 - rho_hat))
+    rho, rest = _constants(rho_hat.dtype, rho, 1 - rho)
+    return rho * pt.log(rho / rho_hat) + rest * pt.log(rest / (1 - rho_hat))
 
 
 def bernoulli_kl_from_logits(rho, a, axis=0):
@@ -214,7 +222,14 @@ def bernoulli_kl_from_logits(rho, a, axis=0):
     """
     log_rho_hat = _log_mean_exp(-softplus(-a), axis)
     log_one_minus = _log_mean_exp(-softplus(a), axis)
-    return rho * (pt.log(rho) - log_rho_hat) + (1 - rho) * (pt.log(1 - rho) - log_one_minus)
+    rho, rest = _constants(a.dtype, rho, 1 - rho)
+    return rho * (pt.log(rho) - log_rho_hat) + rest * (pt.log(rest) - log_one_minus)
+
+
+def _constants(dtype, *numbers):
+    """``numbers`` as constants of ``dtype``, the float type of the terms they meet:
+    a Python float would be one of PyTensor's ``floatX``, which can upcast them."""
+    return [np.asarray(n, dtype=dtype) for n in numbers]
 
 
 def _log_mean_exp(v, axis):
@@ -240,4 +255,5 @@ def gaussian_kl(mu, log_var):
     >>> gaussian_kl(mu, log_var).eval()
     array([0.5])
     """
-    return 0.5 * pt.sum(pt.sqr(mu) + pt.exp(log_var) - log_var - 1, axis=1)
+    (half,) = _constants(mu.dtype, 0.5)
+    return half * pt.sum(pt.sqr(mu) + pt.exp(log_var) - log_var - 1, axis=1)

@@ -1,4 +1,19 @@
-"""Random numbers for corruption masks, drawn fast on every backend."""
+r"""Random numbers for corruption masks, drawn fast on every backend, and the noises
+that corrupt an autoencoder's input.
+
+Each noise is a function ``noise(rng, x, level)`` of a shared generator, the
+input and the corruption level, that returns ``(next_rng, x_tilde)``:
+
+===============  =================================================================
+name             :math:`\tilde x`
+===============  =================================================================
+masking          each component of :math:`x` set to 0 with probability :math:`p`
+dropout          masking, the survivors scaled by :math:`1 / (1 - p)`
+salt_and_pepper  a fraction :math:`p` of the components set to 0 or 1, equal odds
+gaussian         :math:`x + \sigma \epsilon`, :math:`\epsilon \sim \mathcal{N}(0, I)`,
+                 the level as :math:`\sigma`
+===============  =================================================================
+"""
 
 import math
 
@@ -92,12 +107,20 @@ def shared_generator(theano_rng, numpy_rng):
 
 def unit_uniform(rng, shape, dtype):
     """``(next_rng, u)``: a draw of U[0, 1) of ``shape`` from the shared generator ``rng``."""
-    return _unit_uniform(0.0, 1.0, size=shape, rng=rng, dtype=dtype, return_next_rng=True)
+    low, high = _constants(dtype, 0, 1)
+    return _unit_uniform(low, high, size=shape, rng=rng, dtype=dtype, return_next_rng=True)
 
 
 def standard_normal(rng, shape, dtype):
     """``(next_rng, e)``: a draw of N(0, 1) of ``shape`` from the shared generator ``rng``."""
-    return pt.random.normal(0.0, 1.0, size=shape, rng=rng, dtype=dtype, return_next_rng=True)
+    mean, sd = _constants(dtype, 0, 1)
+    return pt.random.normal(mean, sd, size=shape, rng=rng, dtype=dtype, return_next_rng=True)
+
+
+def _constants(dtype, *numbers):
+    """A draw's parameters as constants of its own float type: a Python float would
+    be one of PyTensor's ``floatX``."""
+    return [np.asarray(n, dtype=dtype) for n in numbers]
 
 
 def keep_mask(rng, shape, p, dtype):
@@ -120,6 +143,40 @@ def dropout(rng, input, p):
     """
     next_rng, keep = keep_mask(rng, input.shape, p, input.dtype)
     return next_rng, input * keep * pt.cast(1 / (1 - p), input.dtype)
+
+
+def masking(rng, input, p):
+    """``(next_rng, output)``: ``input`` with each component zeroed with probability
+    ``p``, the tutorials' corruption."""
+    next_rng, keep = keep_mask(rng, input.shape, p, input.dtype)
+    return next_rng, keep * input
+
+
+def salt_and_pepper(rng, input, p):
+    """``(next_rng, output)``: ``input`` with a fraction ``p`` of its components set
+    to 0 or 1, with equal odds."""
+    next_rng, u = unit_uniform(rng, input.shape, input.dtype)
+    p = pt.cast(p, input.dtype)
+    # u < p / 2 gives 0, p / 2 <= u < p gives 1
+    keep = pt.cast(u >= p, input.dtype)
+    salt = pt.cast(u >= p / 2, input.dtype) * (1 - keep)
+    return next_rng, keep * input + salt
+
+
+def gaussian(rng, input, sigma):
+    """``(next_rng, output)``: ``input`` plus Gaussian noise of standard deviation
+    ``sigma``."""
+    next_rng, eps = standard_normal(rng, input.shape, input.dtype)
+    return next_rng, input + pt.cast(sigma, input.dtype) * eps
+
+
+#: The noises by name (see the module docstring).
+NOISES = {
+    "masking": masking,
+    "dropout": dropout,
+    "salt_and_pepper": salt_and_pepper,
+    "gaussian": gaussian,
+}
 
 
 _unit_uniform = UnitUniformRV()

@@ -58,7 +58,7 @@ def sgd(loss_or_grads, params, learning_rate):
     params : list of shared variables
         The parameters :math:`\theta`.
     learning_rate : float, symbolic scalar or shared scalar
-        :math:`\eta`.
+        :math:`\eta`, cast to each parameter's float type.
 
     Returns
     -------
@@ -75,8 +75,8 @@ def sgd(loss_or_grads, params, learning_rate):
     (3.0, 1.5)
     """
     grads = get_or_compute_grads(loss_or_grads, params)
-    lr = pt.cast(learning_rate, pytensor.config.floatX)
-    return OrderedDict((p, p - lr * g) for p, g in zip(params, grads))
+    # The rate in each parameter's own float type, so that no step upcasts it.
+    return OrderedDict((p, p - pt.cast(learning_rate, p.dtype) * g) for p, g in zip(params, grads))
 
 
 def apply_momentum(updates, params=None, momentum=0.9):
@@ -97,7 +97,7 @@ def apply_momentum(updates, params=None, momentum=0.9):
     params : list of shared variables, optional
         The parameters in ``updates`` to give momentum; all of them if None.
     momentum : float, symbolic or shared scalar
-        :math:`\mu`, in [0, 1).
+        :math:`\mu`, in [0, 1), cast to each parameter's float type.
 
     Returns
     -------
@@ -117,12 +117,12 @@ def apply_momentum(updates, params=None, momentum=0.9):
     """
     params = shared_params(updates if params is None else params)
     updates = OrderedDict(updates)
-    mu = pt.cast(momentum, pytensor.config.floatX)
     for param in params:
         value = param.get_value(borrow=True)
         velocity = pytensor.shared(
             np.zeros_like(value), name=f"velocity_{param.name}", shape=param.type.shape
         )
+        mu = pt.cast(momentum, param.dtype)
         new_velocity = mu * velocity + (updates[param] - param)
         updates[velocity] = new_velocity
         updates[param] = param + new_velocity

@@ -81,7 +81,7 @@ def test_load_data_idx_folder(mnist_dir, mnist_sets):
     assert [len(x) for x, _ in mnist_sets] == [50_000, 10_000, 10_000]
     for x, y in mnist_sets:
         assert x.shape[1] == 784
-        assert x.dtype == pytensor.config.floatX and y.dtype == np.int32
+        assert x.dtype == np.float32 and y.dtype == np.int32
         assert x.min() == 0.0 and x.max() == 1.0
         assert set(np.unique(y)) == set(range(10))
     # The classic split: first 50,000 training images train, the last 10,000 validate.
@@ -815,7 +815,7 @@ def test_load_sample(monkeypatch):
     sets = values(load_sample())
     assert [x.shape for x, _ in sets] == [(3000, 784), (1000, 784), (1000, 784)]
     for (x, y), per_class in zip(sets, (300, 100, 100), strict=True):
-        assert x.dtype == pytensor.config.floatX and y.dtype == np.int32
+        assert x.dtype == np.float32 and y.dtype == np.int32
         assert 0.0 <= x.min() and x.max() <= 1.0
         assert np.bincount(y, minlength=10).tolist() == [per_class] * 10
         assert 0.05 < x.mean() < 0.3  # mostly dark background, some ink: digits

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytensor
+import pytensor.tensor as pt
 import pytest
 from helpers.gradcheck import assert_gradients_match
 
@@ -12,20 +13,20 @@ from dae.training import pretrain
 
 @pytest.mark.parametrize("tied", [True, False])
 def test_deep_autoencoder_gradient_matches_finite_differences(tied):
-    with pytensor.config.change_flags(floatX="float64"):
-        rng = np.random.RandomState(1)
-        ae = DeepAutoencoder(
-            rng,
-            n_visible=5,
-            hidden_layers_sizes=[4, 2],
-            tied=tied,
-            activation=elu,
-            weight_decay=0.01,
-        )
-        x = rng.rand(3, 5)
-        cost = ae.get_cost()
-        assert len(ae.params) == (6 if tied else 8)
-        assert_gradients_match(cost, ae.x, ae.params, x)
+    rng = np.random.RandomState(1)
+    ae = DeepAutoencoder(
+        rng,
+        n_visible=5,
+        hidden_layers_sizes=[4, 2],
+        tied=tied,
+        activation=elu,
+        weight_decay=0.01,
+        input=pt.dmatrix("x"),
+    )
+    x = rng.rand(3, 5)
+    cost = ae.get_cost()
+    assert len(ae.params) == (6 if tied else 8)
+    assert_gradients_match(cost, ae.x, ae.params, x)
 
 
 def test_from_sda_shares_the_encoder_and_starts_better_than_random(digits):
@@ -45,8 +46,9 @@ def test_from_sda_shares_the_encoder_and_starts_better_than_random(digits):
         log=lambda line: None,
     )
     ae = DeepAutoencoder.from_sda(sda)
-    assert ae.encoder[0].W is sda.sigmoid_layers[0].W and ae.encoder[1].b is sda.sigmoid_layers[1].b
-    assert ae.decoder[-1].b is sda.dA_layers[0].b_prime
+    # each layer is an autoencoder on the weights and biases of one of the SdA's dAs
+    for layer, da in zip(ae.layers, sda.dA_layers, strict=True):
+        assert layer.W is da.W and layer.b is da.b and layer.b_prime is da.b_prime
     random = DeepAutoencoder(np.random.RandomState(2), n_visible=784, hidden_layers_sizes=[100, 30])
     cost = {
         name: pytensor.function([m.x], m.get_cost())(digits)

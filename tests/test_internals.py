@@ -1,5 +1,6 @@
 """The library's own structure: the parameter registry, the update rules, the
-objectives every model shares, the activations by name, and the public surface."""
+objectives every model shares, the functions that options take by name, and the
+public surface."""
 
 import re
 import subprocess
@@ -187,19 +188,80 @@ def test_vae_kl_is_the_gaussian_kl():
     assert got == want > 0
 
 
-# Activations -----------------------------------------------------------------------
+# Functions or their names ---------------------------------------------------------
 
 
-def test_activations_are_functions_everywhere_and_names_only_on_the_outside():
+X6 = np.random.RandomState(1).rand(5, 6).astype("float32")
+
+
+def built_with(model, **option):
+    """``model`` built with ``option`` from fixed seeds: its outputs on X6, and their
+    graph as text (the generators' addresses left out)."""
+    rng, x = np.random.RandomState(0), pt.matrix("x", dtype="float32")
+    if model == "dA":
+        da = dae.dA(rng, input=x, n_visible=6, n_hidden=4, tied=False, **option)
+        outputs = [
+            da.get_reconstruction_cost(0.3),
+            da.get_reconstructed_input(da.get_hidden_values(x)),
+        ]
+    elif model == "DeepAutoencoder":
+        ae = dae.DeepAutoencoder(rng, 6, [4, 3], tied=False, input=x, **option)
+        outputs = [ae.get_cost(), ae.code]
+    elif model == "HiddenLayer":
+        outputs = [dae.HiddenLayer(rng, x, 6, 4, **option).output]
+    else:
+        outputs = [dae.MLP(rng, x, 6, 4, 3, **option).logRegressionLayer.p_y_given_x]
+    graph = pytensor.dprint(outputs, file="str", print_type=True)
+    values = pytensor.function([x], outputs, mode="FAST_COMPILE")(X6)
+    return values, re.sub(r" at 0x[0-9A-Fa-f]+", "", graph)
+
+
+NAMED_OPTIONS = [
+    ("dA", "noise", dae.random.NOISES),
+    ("dA", "loss", objectives.LOSSES),
+    ("dA", "activation", activations.ACTIVATIONS),
+    ("DeepAutoencoder", "activation", activations.ACTIVATIONS),
+    ("HiddenLayer", "activation", activations.ACTIVATIONS),
+    ("MLP", "activation", activations.ACTIVATIONS),
+]
+OPTION_IDS = [f"{model}-{option}" for model, option, _ in NAMED_OPTIONS]
+
+
+@pytest.mark.parametrize("model, option, known", NAMED_OPTIONS, ids=OPTION_IDS)
+def test_a_name_builds_the_graph_its_function_builds(model, option, known):
+    for name, function in known.items():
+        (values, graph), (same_values, same_graph) = (
+            built_with(model, **{option: name}),
+            built_with(model, **{option: function}),
+        )
+        assert graph == same_graph, name
+        for a, b in zip(values, same_values):
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("model, option, known", NAMED_OPTIONS, ids=OPTION_IDS)
+def test_an_unknown_name_is_refused_with_the_known_ones(model, option, known):
+    with pytest.raises(ValueError) as error:
+        built_with(model, **{option: "softsign"})
+    assert str(error.value) == f"unknown {option} 'softsign'; the known ones are: " + ", ".join(
+        known
+    )
+
+
+def test_the_registries_translate_both_ways():
     assert activations.get("sigmoid") is sigmoid and activations.get("linear") is None
     for name, f in activations.ACTIVATIONS.items():
-        assert activations.name_of(f) == name
-    with pytest.raises(ValueError, match="activation must be one of"):
+        assert activations.name_of(f) == activations.name_of(name) == name
+    with pytest.raises(ValueError, match="unknown activation 'softsign'; .* sigmoid, tanh"):
         activations.get("softsign")
-    with pytest.raises(TypeError, match=r"dae.activations.get\('tanh'\)"):
-        dae.dA(RNG, n_visible=4, n_hidden=2, activation="tanh")
+    # A function without a name builds a layer, not a model whose config names it.
+    layer = dae.HiddenLayer(RNG, pt.matrix(), 4, 2, activation=pt.sin)
+    with pytest.raises(ValueError, match="activation .*sin.* has no name"):
+        layer.config()
     with pytest.raises(ValueError, match="has no name"):
         dae.DeepAutoencoder(RNG, n_visible=4, hidden_layers_sizes=[2], activation=pt.sin)
+    with pytest.raises(ValueError, match="noise .* has no name; .*masking, dropout"):
+        dae.dA(RNG, n_visible=4, n_hidden=2, noise=lambda rng, x, p: (rng, x))
 
 
 @pytest.mark.parametrize("name", [n for n in activations.ACTIVATIONS if n != "linear"])

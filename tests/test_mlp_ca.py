@@ -21,44 +21,41 @@ def mlp_cost(classifier, y, L1_reg=0.01, L2_reg=0.001):
 
 
 def test_the_mlp_cost_has_the_gradient_of_finite_differences():
-    with pytensor.config.change_flags(floatX="float64"):
-        rng = np.random.RandomState(1)
-        x = pt.matrix("x")
-        classifier = MLP(rng, x, n_in=6, n_hidden=4, n_out=3)
-        for p in classifier.params:  # away from |W|'s kink at 0
-            shape = p.get_value().shape
-            p.set_value(rng.uniform(0.1, 1, shape) * rng.choice([-1, 1], shape))
-        y = pt.as_tensor(np.array([0, 2, 1, 2, 0], dtype="int32"))
-        assert_gradients_match(mlp_cost(classifier, y), x, classifier.params, rng.rand(5, 6))
+    rng = np.random.RandomState(1)
+    x = pt.dmatrix("x")
+    classifier = MLP(rng, x, n_in=6, n_hidden=4, n_out=3)
+    for p in classifier.params:  # away from |W|'s kink at 0
+        shape = p.get_value().shape
+        p.set_value(rng.uniform(0.1, 1, shape) * rng.choice([-1, 1], shape))
+    y = pt.as_tensor(np.array([0, 2, 1, 2, 0], dtype="int32"))
+    assert_gradients_match(mlp_cost(classifier, y), x, classifier.params, rng.rand(5, 6))
 
 
 def test_the_ca_cost_has_the_gradient_of_finite_differences():
-    with pytensor.config.change_flags(floatX="float64"):
-        rng = np.random.RandomState(2)
-        ca = cA(rng, n_visible=6, n_hidden=4, n_batchsize=5)
-        ca.b.set_value(rng.uniform(-1, 1, 4))
-        ca.b_prime.set_value(rng.uniform(-1, 1, 6))
-        cost, _ = ca.get_cost_updates(contraction_level=0.3, learning_rate=0.1)
-        assert_gradients_match(cost, ca.x, ca.params, rng.rand(5, 6), atol=1e-6)
+    rng = np.random.RandomState(2)
+    ca = cA(rng, input=pt.dmatrix("x"), n_visible=6, n_hidden=4, n_batchsize=5)
+    ca.b.set_value(rng.uniform(-1, 1, 4))
+    ca.b_prime.set_value(rng.uniform(-1, 1, 6))
+    cost, _ = ca.get_cost_updates(contraction_level=0.3, learning_rate=0.1)
+    assert_gradients_match(cost, ca.x, ca.params, rng.rand(5, 6), atol=1e-6)
 
 
 def test_the_jacobian_penalty_is_the_squared_norm_of_the_encoders_jacobian():
-    with pytensor.config.change_flags(floatX="float64"):
-        rng = np.random.RandomState(3)
-        ca = cA(rng, n_visible=5, n_hidden=4, n_batchsize=3)
-        ca.b.set_value(rng.uniform(-1, 1, 4))
-        x = rng.rand(3, 5)
-        ca.get_cost_updates(contraction_level=0.1, learning_rate=0.1)
-        h = ca.get_hidden_values(ca.x)
-        J = ca.get_jacobian(h, ca.W)
-        full, penalty, jacobians = pytensor.function(
-            [ca.x], [pt.sum(J**2) / ca.n_batchsize, ca.L_jacob, J]
-        )(x)
-        # Autodiff's Jacobian of each example's code, from one row at a time.
-        row = pt.matrix("row")
-        code = ca.get_hidden_values(row)[0]
-        autodiff = pytensor.function([row], pytensor.gradient.jacobian(code, row)[:, 0, :])
-        expected = [autodiff(x[k : k + 1]) for k in range(3)]  # (n_hidden, n_visible) each
+    rng = np.random.RandomState(3)
+    ca = cA(rng, input=pt.dmatrix("x"), n_visible=5, n_hidden=4, n_batchsize=3)
+    ca.b.set_value(rng.uniform(-1, 1, 4))
+    x = rng.rand(3, 5)
+    ca.get_cost_updates(contraction_level=0.1, learning_rate=0.1)
+    h = ca.get_hidden_values(ca.x)
+    J = ca.get_jacobian(h, ca.W)
+    full, penalty, jacobians = pytensor.function(
+        [ca.x], [pt.sum(J**2) / ca.n_batchsize, ca.L_jacob, J]
+    )(x)
+    # Autodiff's Jacobian of each example's code, from one row at a time.
+    row = pt.dmatrix("row")
+    code = ca.get_hidden_values(row)[0]
+    autodiff = pytensor.function([row], pytensor.gradient.jacobian(code, row)[:, 0, :])
+    expected = [autodiff(x[k : k + 1]) for k in range(3)]  # (n_hidden, n_visible) each
     assert jacobians.shape == (3, 5, 4)
     for k in range(3):
         np.testing.assert_allclose(jacobians[k], expected[k].T, rtol=1e-10)
@@ -68,33 +65,32 @@ def test_the_jacobian_penalty_is_the_squared_norm_of_the_encoders_jacobian():
 
 
 def test_the_ca_and_the_contractive_da_pay_the_same_penalty():
-    with pytensor.config.change_flags(floatX="float64"):
-        rng = np.random.RandomState(4)
-        x = rng.rand(5, 6)
-        ca = cA(rng, n_visible=6, n_hidden=4, n_batchsize=5)
-        ca.b.set_value(rng.uniform(-1, 1, 4))
-        ca.b_prime.set_value(rng.uniform(-1, 1, 6))
-        shared = {"W": ca.W, "bhid": ca.b, "bvis": ca.b_prime}
-        contractive = dA(
-            rng,
-            input=ca.x,
-            n_visible=6,
-            n_hidden=4,
-            noise="masking",
-            contraction_level=0.7,
-            **shared,
-        )
-        plain = dA(rng, input=ca.x, n_visible=6, n_hidden=4, noise="masking", **shared)
-        ca_cost, _ = ca.get_cost_updates(contraction_level=0.7, learning_rate=0.1)
-        got = pytensor.function(
-            [ca.x],
-            [
-                ca_cost,
-                0.7 * ca.L_jacob,
-                contractive.get_reconstruction_cost(0.0),
-                contractive.get_reconstruction_cost(0.0) - plain.get_reconstruction_cost(0.0),
-            ],
-        )(x)
+    rng = np.random.RandomState(4)
+    x = rng.rand(5, 6)
+    ca = cA(rng, input=pt.dmatrix("x"), n_visible=6, n_hidden=4, n_batchsize=5)
+    ca.b.set_value(rng.uniform(-1, 1, 4))
+    ca.b_prime.set_value(rng.uniform(-1, 1, 6))
+    shared = {"W": ca.W, "bhid": ca.b, "bvis": ca.b_prime}
+    contractive = dA(
+        rng,
+        input=ca.x,
+        n_visible=6,
+        n_hidden=4,
+        noise="masking",
+        contraction_level=0.7,
+        **shared,
+    )
+    plain = dA(rng, input=ca.x, n_visible=6, n_hidden=4, noise="masking", **shared)
+    ca_cost, _ = ca.get_cost_updates(contraction_level=0.7, learning_rate=0.1)
+    got = pytensor.function(
+        [ca.x],
+        [
+            ca_cost,
+            np.float32(0.7) * ca.L_jacob,  # the constant the models make of 0.7
+            contractive.get_reconstruction_cost(0.0),
+            contractive.get_reconstruction_cost(0.0) - plain.get_reconstruction_cost(0.0),
+        ],
+    )(x)
     ca_cost, ca_term, da_cost, da_term = got
     assert ca_term > 0.01
     np.testing.assert_allclose(ca_term, da_term, rtol=1e-10)

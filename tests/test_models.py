@@ -9,6 +9,7 @@ from helpers.models import assert_sda_shares_its_weights
 
 import dae
 from dae import SdA, dA
+from dae.models.base import minibatch_function
 
 
 def compiled_dtypes(fn):
@@ -16,8 +17,65 @@ def compiled_dtypes(fn):
     return {v.type.dtype for v in fn.maker.fgraph.variables if hasattr(v.type, "dtype")}
 
 
-def test_float32_by_default():
-    assert pytensor.config.floatX == "float32"
+def every_model_and_its_functions(set_x, set_y):
+    """Every model, tiny, and its functions compiled by the library's own builders,
+    each with the arguments of one call."""
+    rng, x, y = np.random.RandomState(0), pt.matrix("x", dtype="float32"), pt.ivector("y")
+    models, calls = [], []
+
+    def add(model, *functions, args=(0,)):
+        models.append(model)
+        calls.extend((fn, args) for fn in functions)
+
+    for noise in dae.random.NOISES:
+        for loss in dae.objectives.LOSSES:
+            da = dA(rng, n_visible=6, n_hidden=4, noise=noise, loss=loss, tied=False)
+            add(da, da.pretraining_function(set_x, 5, corruption_level=0.2))
+    penalties = {"weight_decay": 0.1, "contraction_level": 0.1, "sparsity_weight": 0.1}
+    da = dA(rng, n_visible=6, n_hidden=4, sparsity_target=0.1, **penalties)
+    add(da, da.pretraining_function(set_x, 5, corruption_level=0.2))
+    ca = dae.cA(rng, n_visible=6, n_hidden=4, n_batchsize=5)
+    cost, updates = ca.get_cost_updates(contraction_level=0.1, learning_rate=0.1)
+    add(ca, minibatch_function(cost, {ca.x: set_x}, 5, updates=updates))
+    sda = SdA(rng, n_ins=6, hidden_layers_sizes=[5, 4], n_outs=3)
+    add(sda, *sda.pretraining_functions(set_x, 5), *sda.cached_pretraining_functions(set_x, 5))
+    for options in ({}, {"momentum": 0.5, "dropout": [0.1, 0.2, 0.2], "max_norm": 2.0}):
+        add(sda, *sda.build_finetune_functions([(set_x, set_y)] * 3, 5, 0.1, **options))
+    for tied in (True, False):
+        ae = dae.DeepAutoencoder(rng, n_visible=6, hidden_layers_sizes=[4, 2], tied=tied)
+        add(ae, ae.training_function(set_x, 5, 0.1))
+    vae = dae.VAE(rng, n_visible=6, n_hidden=4, n_latent=2)
+    add(vae, vae.training_function(set_x, 5))
+    add(vae, vae.sample_function(), args=(3,))
+    add(vae, vae.encode_function(), args=(set_x.get_value()[:3],))
+    add(vae, vae.decode_function(), args=(dae.models.vae.latent_grid(2),))
+    mlp = dae.MLP(rng, x, n_in=6, n_hidden=4, n_out=3)
+    # the tutorial's cost, its constants float32 as a Python float is not here
+    L1_reg, L2_reg = np.float32(0.001), np.float32(0.0001)
+    cost = mlp.negative_log_likelihood(y) + L1_reg * mlp.L1 + L2_reg * mlp.L2_sqr
+    updates = dae.momentum(cost, mlp.params, 0.1, momentum=0.9)
+    add(mlp, minibatch_function([cost, mlp.errors(y)], {x: set_x, y: set_y}, 5, updates=updates))
+    return models, calls
+
+
+def test_the_library_computes_in_float32_whatever_floatX_is():
+    """Under floatX=float64, PyTensor's default, every model is float32 by itself: its
+    inputs, parameters, constants, updates and outputs."""
+    rng = np.random.RandomState(1)
+    x, y = rng.rand(20, 6).astype("float32"), rng.randint(0, 3, 20).astype("int32")
+    with pytensor.config.change_flags(floatX="float64"):
+        set_x, set_y = dae.data.shared_dataset((x, y))
+        models, calls = every_model_and_its_functions(set_x, set_y)
+        for fn, args in calls:
+            floats = {d for d in compiled_dtypes(fn) if d.startswith("float")}
+            assert floats == {"float32"}, fn
+            outputs = fn(*args)
+            for output in outputs if isinstance(outputs, list) else [outputs]:
+                assert np.asarray(output).dtype == np.float32, fn
+    assert set_x.dtype == "float32"
+    for model in models:
+        for name, param in model.named_params().items():
+            assert param.dtype == param.get_value().dtype == "float32", (model, name)
 
 
 def test_da_cost_is_the_tutorial_cross_entropy():
@@ -32,15 +90,14 @@ def test_da_cost_is_the_tutorial_cross_entropy():
 
 @pytest.mark.parametrize("corruption", [0.0, 0.4])
 def test_da_gradient_matches_finite_differences(corruption):
-    with pytensor.config.change_flags(floatX="float64"):
-        rng = np.random.RandomState(1)
-        da = dA(rng, n_visible=6, n_hidden=4)
-        da.b_prime.set_value(rng.uniform(-1, 1, 6))
-        x = rng.rand(3, 6)
-        # Without the generator's update the mask is the same on every call,
-        # so the corrupted cost is a deterministic function of the parameters.
-        cost = da.get_reconstruction_cost(corruption)
-        assert_gradients_match(cost, da.x, da.params, x)
+    rng = np.random.RandomState(1)
+    da = dA(rng, input=pt.dmatrix("x"), n_visible=6, n_hidden=4)  # float64 throughout
+    da.b_prime.set_value(rng.uniform(-1, 1, 6))
+    x = rng.rand(3, 6)
+    # Without the generator's update the mask is the same on every call,
+    # so the corrupted cost is a deterministic function of the parameters.
+    cost = da.get_reconstruction_cost(corruption)
+    assert_gradients_match(cost, da.x, da.params, x)
 
 
 def test_masks_zero_the_requested_fraction_and_change_between_calls():

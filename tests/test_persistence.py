@@ -15,6 +15,7 @@ import dae.models
 from dae import MLP, HiddenLayer, LogisticRegression, SdA, cA, dA
 from dae.activations import ACTIVATIONS, elu, relu
 from dae.data import DataError
+from dae.models.autoencoder import Autoencoder
 from dae.models.deep_ae import DeepAutoencoder
 from dae.models.vae import VAE
 
@@ -77,6 +78,18 @@ MODELS = {
             activation=elu,
         ),
         lambda m: (m.x, m.reconstruction()),
+    ),
+    "Autoencoder": (
+        lambda: Autoencoder(
+            np.random.RandomState(1),
+            n_visible=6,
+            n_hidden=4,
+            tied=False,
+            activation="tanh",
+            decoder_activation=None,
+            noise="salt_and_pepper",
+        ),
+        lambda m: (m.x, m.get_reconstructed_input(m.get_hidden_values(m.x))),
     ),
 }
 
@@ -141,7 +154,7 @@ def test_pickling_gives_the_same_model(name):
         np.testing.assert_array_equal(got, expected)
 
 
-@pytest.mark.parametrize("name", ["dA", "dA untied", "SdA", "VAE"])
+@pytest.mark.parametrize("name", ["dA", "dA untied", "SdA", "VAE", "Autoencoder"])
 def test_the_generator_goes_on_where_it_was_saved(name, path):
     model = new_model(name)
     model.save(path)
@@ -205,9 +218,10 @@ def test_what_cannot_be_saved_is_refused_by_name(path):
         layer.save(path)
     with pytest.raises(ValueError, match="activation"):
         pickle.dumps(layer)
-    tied = DeepAutoencoder(np.random.RandomState(0), n_visible=6, hidden_layers_sizes=[4])
+    tied = dA(np.random.RandomState(0), n_visible=6, n_hidden=4)
+    decoder = HiddenLayer(None, pt.matrix(), 4, 6, W=tied.W.T, b=tied.b_prime)
     with pytest.raises(ValueError, match="parameter W: .*not a shared variable"):
-        tied.decoder[0].save(path)  # its W is the encoder's, transposed
+        decoder.save(path)  # its W is the dA's, transposed
     assert not path.exists()
 
 
@@ -349,8 +363,10 @@ def test_parameters_unlike_the_config_are_refused(saved_da, path):
     rewrite(path, header=lambda h: h["params"]["W"].update(dtype="float64"), arrays=float64)
     assert_refused(path, "parameter W is float64 .* makes it float32")
     new_model("dA").save(path)
-    with pytensor.config.change_flags(floatX="float64"):
-        assert_refused(path, "float32 .* makes it float64")
+    float64 = pt.dmatrix("x")  # a model takes its input's float type
+    assert_refused(path, "float32 .* makes it float64", load=lambda p: dA.load(p, input=float64))
+    with pytensor.config.change_flags(floatX="float64"):  # which floatX does not change
+        assert dA.load(path).W.dtype == "float32"
 
 
 def test_configs_that_build_no_model_are_refused(saved_da):

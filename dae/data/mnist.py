@@ -508,19 +508,19 @@ def download_mnist(folder, mirrors=MIRRORS, timeout=30):
 
 
 def shared_dataset(data_xy, borrow=True):
-    """Put (x, y) into shared variables: x as floatX, y as int32.
+    """Put (x, y) into shared variables: x as float32, y as int32.
 
     Shared variables let PyTensor keep the whole data set on the device, so a
     minibatch is a slice rather than a copy from host memory.
     """
     data_x, data_y = data_xy
-    shared_x = pytensor.shared(np.asarray(data_x, dtype=pytensor.config.floatX), borrow=borrow)
+    shared_x = pytensor.shared(np.asarray(data_x, dtype=np.float32), borrow=borrow)
     shared_y = pytensor.shared(np.asarray(data_y, dtype=np.int32), borrow=borrow)
     return shared_x, shared_y
 
 
 def load_data(path, download=True):
-    """Load MNIST (see `load_dataset`) as shared variables, x floatX and y int32.
+    """Load MNIST (see `load_dataset`) as shared variables, x float32 and y int32.
 
     Returns ``[(train_x, train_y), (valid_x, valid_y), (test_x, test_y)]``, the
     tutorials' ``datasets``.

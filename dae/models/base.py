@@ -16,7 +16,9 @@ from collections import OrderedDict
 import numpy as np
 import pytensor.tensor as pt
 
-from dae import activations
+from dae.backend import function
+from dae.checks import check_batch_size, check_data
+from dae.functions import minibatch
 from dae.models import persistence
 
 
@@ -97,9 +99,9 @@ class Model:
         """A new model built from ``config()``'s arguments, ``input`` as its input.
 
         Its parameters are drawn as the constructor draws them; :meth:`load` then
-        replaces them. A nonlinearity named in ``config`` is looked up by name.
+        replaces them. The functions named in ``config`` (a nonlinearity, a loss, a
+        noise) are passed by name, which the constructors take as the functions.
         """
-        config = resolve_activation(config)
         return cls(np.random.RandomState(0), input=input_or_matrix(input), **config)
 
     def save(self, path):
@@ -129,14 +131,57 @@ class Model:
         self.__dict__.update(model.__dict__)
 
 
-def resolve_activation(config):
-    """``config`` with its ``activation`` name, if any, replaced by the function."""
-    config = dict(config)
-    if "activation" in config:
-        config["activation"] = activations.get(config["activation"])
-    return config
-
-
 def input_or_matrix(input):
-    """A model's symbolic input: ``input``, or a new matrix ``x`` if None."""
-    return pt.matrix("x") if input is None else input
+    """A model's symbolic input: ``input``, or a new float32 matrix ``x`` if None."""
+    return pt.matrix("x", dtype="float32") if input is None else input
+
+
+def float_type(input):
+    """The float type of a model's parameters: its input's, if that is a float type
+    (float64 for a gradient check), else float32."""
+    return input.dtype if input.dtype.startswith("float") else "float32"
+
+
+def minibatch_function(
+    outputs, data, batch_size, inputs=(), source="train_set_x", expect=None, **kwargs
+):
+    """Compile ``fn(index, *inputs)``: ``outputs`` on minibatch ``index`` of shared data.
+
+    Each symbolic variable in ``data`` stands for the rows ``index * batch_size`` to
+    ``(index + 1) * batch_size`` of its shared variable (:func:`dae.functions.minibatch`).
+
+    Parameters
+    ----------
+    outputs : symbolic variable or list of them
+        What the function returns.
+    data : dict
+        The variables the minibatch replaces, each mapped to its shared data: a
+        model's ``{x: set_x}``, or ``{x: set_x, y: set_y}``.
+    batch_size : int
+        Rows in a minibatch, checked against the data first.
+    inputs : sequence of symbolic scalars
+        The function's inputs after ``index``.
+    source : str
+        What to call the data in a message.
+    expect : dict, optional
+        What the data must be, as the keywords of :func:`dae.checks.check_data`
+        (``n_ins``, ``n_outs``, ``unit_interval``), checked after the batch size;
+        None leaves that to the caller.
+    **kwargs
+        The rest of :func:`dae.backend.function`'s arguments: ``updates``,
+        ``defaults``, ``checks``, ``n_batches``, ``steps_per_call``, ``name``.
+
+    Raises
+    ------
+    ValueError
+        For a ``batch_size`` outside 1 to the rows of the data.
+    DataError
+        When the data are not what ``expect`` says.
+    """
+    sets = list(data.values())
+    check_batch_size(batch_size, {source: sets[0]})
+    if expect is not None:
+        check_data(*sets, source=source, **expect)
+    index = pt.lscalar("index")
+    givens = {var: minibatch(values, index, batch_size) for var, values in data.items()}
+    return function([index, *inputs], outputs, givens=givens, **kwargs)

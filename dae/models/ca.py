@@ -23,21 +23,23 @@ decoder's pre-activation :math:`a` as :math:`\sum_k \mathrm{softplus}(a_k) - x_k
 a_k`, and the penalty as :math:`\sum_j (h_j (1 - h_j))^2 \sum_i W_{ij}^2`
 (:func:`dae.objectives.jacobian_norm`): the same numbers, without the logarithm of
 a saturated sigmoid or the :math:`d \times n` Jacobian of every example.
+
+The encoder and the decoder are those of
+:class:`~dae.models.autoencoder.Autoencoder`, without a noise; the cA adds its cost.
 """
 
-import pytensor
+import numpy as np
 import pytensor.tensor as pt
 from pytensor.graph.basic import Variable
 from pytensor.tensor.math import sigmoid
 
 from dae.checks import check_sizes
-from dae.init import initial_weights, zeros
-from dae.models.base import Model, input_or_matrix
+from dae.models.autoencoder import Autoencoder
 from dae.objectives import cross_entropy_from_logits, jacobian_norm
 from dae.updates import sgd
 
 
-class cA(Model):
+class cA(Autoencoder):
     """Contractive autoencoder with tied weights and sigmoid units.
 
     Parameters
@@ -45,7 +47,8 @@ class cA(Model):
     numpy_rng : numpy.random.RandomState or numpy.random.Generator
         Draws the initial weights.
     input : symbolic matrix, optional
-        One example per row; a new ``pt.matrix`` if None.
+        One example per row; a new float32 ``pt.matrix`` if None. The parameters
+        take its float type.
     n_visible, n_hidden : int
         Number of visible and hidden units.
     n_batchsize : int
@@ -90,24 +93,20 @@ class cA(Model):
         bhid=None,
         bvis=None,
     ):
-        check_sizes(n_visible=n_visible, n_hidden=n_hidden, n_batchsize=n_batchsize)
-        self.n_visible = n_visible
-        self.n_hidden = n_hidden
+        check_sizes(n_batchsize=n_batchsize)
         self.n_batchsize = n_batchsize
-        if W is None:
-            # The sigmoid's range, four times the tanh's, as for the dA.
-            W = pytensor.shared(
-                initial_weights(numpy_rng, n_visible, n_hidden, sigmoid), name="W", borrow=True
-            )
-        if bvis is None:
-            bvis = pytensor.shared(zeros(n_visible), name="b_prime", borrow=True)
-        if bhid is None:
-            bhid = pytensor.shared(zeros(n_hidden), name="b", borrow=True)
-        self.W = self.add_param(W, "W")
-        self.b = self.add_param(bhid, "b", regularizable=False)
-        self.b_prime = self.add_param(bvis, "b_prime", regularizable=False)
-        self.W_prime = self.W.T
-        self.x = input_or_matrix(input)
+        # Sigmoid units: initial weights in the sigmoid's range, four times the tanh's.
+        super().__init__(
+            numpy_rng,
+            input=input,
+            n_visible=n_visible,
+            n_hidden=n_hidden,
+            W=W,
+            bhid=bhid,
+            bvis=bvis,
+            activation=sigmoid,
+            decoder_activation=sigmoid,
+        )
 
     def config(self):
         """The constructor arguments that rebuild the cA (all but the shared variables)."""
@@ -116,10 +115,6 @@ class cA(Model):
             "n_hidden": self.n_hidden,
             "n_batchsize": self.n_batchsize,
         }
-
-    def get_hidden_values(self, input):
-        """Code of ``input``: ``sigmoid(dot(input, W) + b)``."""
-        return sigmoid(pt.dot(input, self.W) + self.b)
 
     def get_jacobian(self, hidden, W):
         """Jacobian of the code with respect to the input, one matrix per example.
@@ -130,13 +125,6 @@ class cA(Model):
         """
         slope = hidden * (1 - hidden)
         return slope.dimshuffle(0, "x", 1) * W.dimshuffle("x", 0, 1)
-
-    def get_reconstructed_input(self, hidden):
-        """Reconstruction from a code: ``sigmoid(dot(hidden, W_prime) + b_prime)``."""
-        return sigmoid(self._decoder_preactivation(hidden))
-
-    def _decoder_preactivation(self, hidden):
-        return pt.dot(hidden, self.W_prime) + self.b_prime
 
     def get_cost_updates(self, contraction_level, learning_rate):
         r"""The cost of one SGD step and the updates that take it.
@@ -159,10 +147,12 @@ class cA(Model):
         updates : OrderedDict
             An update dictionary for ``W``, ``b`` and ``b_prime``.
         """
-        if not isinstance(contraction_level, Variable) and not contraction_level >= 0:
-            raise ValueError(f"contraction_level must be 0 or more, got {contraction_level}")
+        if not isinstance(contraction_level, Variable):
+            if not contraction_level >= 0:
+                raise ValueError(f"contraction_level must be 0 or more, got {contraction_level}")
+            contraction_level = np.float32(contraction_level)
         y = self.get_hidden_values(self.x)
-        a = self._decoder_preactivation(y)
+        a = self.decoder_preactivation(y)
         self.L_rec = cross_entropy_from_logits(a, self.x)
         self.L_jacob = pt.sum(jacobian_norm(y * (1 - y), self.W)) / self.n_batchsize
         cost = pt.mean(self.L_rec) + contraction_level * pt.mean(self.L_jacob)

@@ -39,37 +39,33 @@ Those are the defaults. The family around it, each an option:
 
 A linear code with squared error and no noise is the linear autoencoder, whose
 weights span the principal subspace of the data (Baldi and Hornik, 1989).
+
+The corruption, the encoder and the decoder are those of
+:class:`~dae.models.autoencoder.Autoencoder`; the dA adds its cost.
 """
 
 from functools import partial
 
 import numpy as np
-import pytensor
 import pytensor.tensor as pt
-from pytensor.graph.basic import Variable
 from pytensor.tensor.math import sigmoid
 
 from dae import activations
-from dae.backend import function
-from dae.checks import check_batch_size, check_choice, check_data, check_nonnegative, check_sizes
-from dae.functions import minibatch
-from dae.init import initial_weights, zeros
-from dae.models.base import Model, input_or_matrix
+from dae.checks import check_nonnegative, registered_name
+from dae.models.autoencoder import Autoencoder
+from dae.models.base import minibatch_function
 from dae.objectives import (
+    LOSSES,
     bernoulli_kl_from_logits,
     cross_entropy_from_logits,
     jacobian_norm,
     l2,
-    squared_error,
 )
-from dae.random import dropout, keep_mask, shared_generator, standard_normal, unit_uniform
+from dae.random import NOISES
 from dae.updates import rng_updates, sgd
 
-NOISES = ("masking", "dropout", "salt_and_pepper", "gaussian")
-LOSSES = ("cross_entropy", "squared_error")
 
-
-class dA(Model):
+class dA(Autoencoder):
     """Denoising autoencoder with tied weights, masking noise and cross-entropy loss.
 
     Parameters
@@ -84,20 +80,23 @@ class dA(Model):
         own; by default one seeded from ``numpy_rng``. ``self.theano_rng`` is the
         shared generator.
     input : symbolic matrix, optional
-        One example per row; a new ``pt.matrix`` if None. Pass another layer's
-        output to stack autoencoders.
+        One example per row; a new float32 ``pt.matrix`` if None. Pass another
+        layer's output to stack autoencoders. The parameters take its float type.
     n_visible, n_hidden : int
         Number of visible and hidden units.
     W, bhid, bvis : shared variables, optional
         Shared variables to use instead of new ones, so a dA can share its
         weights with a hidden layer of an MLP.
-    noise : {"masking", "dropout", "salt_and_pepper", "gaussian"}
-        How the input is corrupted.
-    loss : {"cross_entropy", "squared_error"}
-        The reconstruction loss.
-    activation : callable or None
+    noise : {"masking", "dropout", "salt_and_pepper", "gaussian"} or callable
+        How the input is corrupted: one of :data:`dae.random.NOISES`, by name or
+        as the function.
+    loss : {"cross_entropy", "squared_error"} or callable
+        The reconstruction loss: one of :data:`dae.objectives.LOSSES`, by name or
+        as the function.
+    activation : callable, name or None
         The code's nonlinearity: ``sigmoid`` (the default), ``pt.tanh``, or any
-        of :data:`dae.activations.ACTIVATIONS` (None for linear codes).
+        of :data:`dae.activations.ACTIVATIONS`, by name or as the function (None
+        or ``"linear"`` for linear codes).
     tied : bool
         Decode with ``W.T`` (True) or with a matrix ``W_prime`` of its own.
     weight_decay, sparsity_target, sparsity_weight, contraction_level : float or None
@@ -135,10 +134,10 @@ class dA(Model):
         sparsity_weight=0.0,
         contraction_level=0.0,
     ):
-        check_sizes(n_visible=n_visible, n_hidden=n_hidden)
-        check_choice("noise", noise, NOISES)
-        check_choice("loss", loss, LOSSES)
-        activations.name_of(activation)  # one of the named ones, or an error saying so
+        # Named functions only, or their names: the config names them.
+        registered_name("noise", noise, NOISES)
+        loss = LOSSES[registered_name("loss", loss, LOSSES)]
+        activation = activations.ACTIVATIONS[activations.name_of(activation)]
         if sparsity_weight and not (sparsity_target is not None and 0 < sparsity_target < 1):
             raise ValueError(
                 f"sparsity_weight needs a sparsity_target in (0, 1), got {sparsity_target}"
@@ -150,40 +149,31 @@ class dA(Model):
             sparsity_weight=sparsity_weight,
             contraction_level=contraction_level,
         )
-        self.noise, self.loss, self.activation = noise, loss, activation
+        self.loss = loss
         self.weight_decay, self.contraction_level = weight_decay, contraction_level
         self.sparsity_target, self.sparsity_weight = sparsity_target, sparsity_weight
-        self.n_visible = n_visible
-        self.n_hidden = n_hidden
-        self.theano_rng = shared_generator(theano_rng, numpy_rng)
-        if W is None:
-            W = pytensor.shared(
-                initial_weights(numpy_rng, n_visible, n_hidden, activation), name="W", borrow=True
-            )
-        if bvis is None:
-            bvis = pytensor.shared(zeros(n_visible), name="b_prime", borrow=True)
-        if bhid is None:
-            bhid = pytensor.shared(zeros(n_hidden), name="b", borrow=True)
-        self.W = self.add_param(W, "W")
-        self.b = self.add_param(bhid, "b", regularizable=False)
-        self.b_prime = self.add_param(bvis, "b_prime", regularizable=False)
-        self.x = input_or_matrix(input)
-        self.tied = tied
-        if tied:
-            self.W_prime = self.W.T
-        else:
-            W_prime = initial_weights(numpy_rng, n_hidden, n_visible, activation)
-            self.W_prime = self.add_param(
-                pytensor.shared(W_prime, name="W_prime", borrow=True), "W_prime"
-            )
+        super().__init__(
+            numpy_rng,
+            theano_rng,
+            input,
+            n_visible,
+            n_hidden,
+            W,
+            bhid,
+            bvis,
+            activation=activation,
+            decoder_activation=sigmoid if loss is cross_entropy_from_logits else None,
+            tied=tied,
+            noise=noise,
+        )
 
     def config(self):
         """The constructor arguments that rebuild the dA (all but the shared variables)."""
         return {
             "n_visible": self.n_visible,
             "n_hidden": self.n_hidden,
-            "noise": self.noise,
-            "loss": self.loss,
+            "noise": registered_name("noise", self.noise, NOISES),
+            "loss": registered_name("loss", self.loss, LOSSES),
             "activation": activations.name_of(self.activation),
             "tied": self.tied,
             "weight_decay": self.weight_decay,
@@ -192,80 +182,22 @@ class dA(Model):
             "contraction_level": self.contraction_level,
         }
 
-    def get_corrupted_input(self, input, corruption_level):
-        """``input`` corrupted by the dA's noise at ``corruption_level``.
-
-        Masking zeroes each component with probability ``corruption_level``; see
-        the module docstring for the other noises. The random numbers come from
-        ``theano_rng``; compile with ``updates=rng_updates(out)`` (as
-        ``get_cost_updates`` does) for new noise on every call.
-        """
-        dtype = input.dtype
-        if self.noise == "gaussian":
-            _, eps = standard_normal(self.theano_rng, input.shape, dtype)
-            return input + pt.cast(corruption_level, dtype) * eps
-        if self.noise == "dropout":
-            return dropout(self.theano_rng, input, corruption_level)[1]
-        if self.noise == "masking":
-            return keep_mask(self.theano_rng, input.shape, corruption_level, dtype)[1] * input
-        _, u = unit_uniform(self.theano_rng, input.shape, dtype)
-        # salt and pepper: u < p / 2 gives 0, p / 2 <= u < p gives 1
-        keep = pt.cast(u >= corruption_level, dtype)
-        salt = pt.cast(u >= corruption_level / 2, dtype) * (1 - keep)
-        return keep * input + salt
-
-    def get_hidden_values(self, input):
-        """Code of ``input``: ``activation(dot(input, W) + b)``, sigmoid by default."""
-        pre = self._encoder_preactivation(input)
-        return pre if self.activation is None else self.activation(pre)
-
-    def _encoder_preactivation(self, input):
-        return pt.dot(input, self.W) + self.b
-
-    def hidden_representation(self, set_x, batch_size=1000):
-        """The codes of every row of the shared matrix ``set_x``, as a new shared matrix.
-
-        No corruption is applied: these are the inputs the layer above sees. Cached
-        pretraining computes them once per layer instead of once per minibatch.
-        """
-        x = pt.matrix("x", dtype=set_x.dtype)
-        encode = function([x], self.get_hidden_values(x))
-        rows = set_x.get_value(borrow=True)
-        codes = np.concatenate(
-            [encode(rows[i : i + batch_size]) for i in range(0, len(rows), batch_size)]
-        )
-        return pytensor.shared(codes, name=f"codes_{self.n_hidden}", borrow=True)
-
-    def get_reconstructed_input(self, hidden):
-        """Reconstruction from a code: ``sigmoid(dot(hidden, W_prime) + b_prime)``
-        for cross-entropy, without the sigmoid for squared error."""
-        a = self._decoder_preactivation(hidden)
-        return sigmoid(a) if self.loss == "cross_entropy" else a
-
-    def _decoder_preactivation(self, hidden):
-        return pt.dot(hidden, self.W_prime) + self.b_prime
-
     def get_reconstruction_cost(self, corruption_level):
         """Mean loss between ``x`` and the reconstruction of its corruption, plus
         the penalties the dA was given (none by default)."""
         tilde_x = self.get_corrupted_input(self.x, corruption_level)
         y = self.get_hidden_values(tilde_x)
-        a = self._decoder_preactivation(y)
-        if self.loss == "cross_entropy":
-            L = cross_entropy_from_logits(a, self.x)
-        else:
-            L = squared_error(a, self.x)
-        cost = pt.mean(L)
+        cost = pt.mean(self.loss(self.decoder_preactivation(y), self.x))
         if self.weight_decay:
-            cost += self.weight_decay * l2(self.get_params(regularizable=True))
+            cost += np.float32(self.weight_decay) * l2(self.get_params(regularizable=True))
         if self.sparsity_weight:
             # From the pre-activations (the same products as y's, merged when
             # compiled): finite where a unit's mean code rounds to 0 or 1.
-            pre = self._encoder_preactivation(tilde_x)
+            pre = self.encoder_preactivation(tilde_x)
             kl = bernoulli_kl_from_logits(self.sparsity_target, pre)
-            cost += self.sparsity_weight * pt.sum(kl)
+            cost += np.float32(self.sparsity_weight) * pt.sum(kl)
         if self.contraction_level:
-            cost += self.contraction_level * pt.mean(self.jacobian_norm(y))
+            cost += np.float32(self.contraction_level) * pt.mean(self.jacobian_norm(y))
         return cost
 
     def jacobian_norm(self, y):
@@ -276,23 +208,6 @@ class dA(Model):
         :math:`f'` written in terms of ``y`` (:func:`dae.activations.slope`).
         """
         return jacobian_norm(activations.slope(self.activation, y), self.W)
-
-    def check_corruption_level(self, level, name="corruption_level"):
-        """Refuse a value that is no corruption level for this dA's noise.
-
-        A symbolic level is left to whoever supplies its value; ``name`` is what
-        to call the value in the message.
-        """
-        if isinstance(level, Variable):
-            return
-        try:
-            level = float(level)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a number, got {level!r}") from None
-        if self.noise == "gaussian" and not level >= 0:
-            raise ValueError(f"{name}: Gaussian noise needs sigma >= 0, got {level}")
-        if self.noise != "gaussian" and not 0 <= level < 1:
-            raise ValueError(f"{name} must be in [0, 1), got {level}")
 
     def get_cost_updates(self, corruption_level, learning_rate):
         """The cost of one SGD step and the updates that take it.
@@ -345,23 +260,20 @@ class dA(Model):
         finite values, in [0, 1] for the cross-entropy loss.
         """
         self.check_corruption_level(corruption_level)
-        check_batch_size(batch_size, {"train_set_x": train_set_x})
-        if x is None:
-            unit_interval = self.loss == "cross_entropy"  # squared error takes any values
-            check_data(
-                train_set_x, n_ins=self.n_visible, unit_interval=unit_interval, source="train_set_x"
-            )
-        floatX = pytensor.config.floatX
-        index = pt.lscalar("index")
-        corruption = pt.scalar("corruption", dtype=floatX)
-        lr = pt.scalar("lr", dtype=floatX)
+        corruption = pt.scalar("corruption", dtype="float32")
+        lr = pt.scalar("lr", dtype="float32")
         cost, updates = self.get_cost_updates(corruption, lr)
-        return function(
-            [index, corruption, lr],
+        # Data that replace the dA's own input can be checked against its size and loss.
+        own = {"n_ins": self.n_visible, "unit_interval": self.loss is cross_entropy_from_logits}
+        return minibatch_function(
             cost,
+            {self.x if x is None else x: train_set_x},
+            batch_size,
+            inputs=[corruption, lr],
+            expect=own if x is None else None,
             updates=updates,
-            givens={self.x if x is None else x: minibatch(train_set_x, index, batch_size)},
-            defaults={"corruption": corruption_level, "lr": learning_rate},
+            # float32 values: a Python float becomes one only where floatX is float32
+            defaults={"corruption": np.float32(corruption_level), "lr": np.float32(learning_rate)},
             checks={"corruption": partial(self.check_corruption_level, name="corruption")},
             steps_per_call=steps_per_call,
         )

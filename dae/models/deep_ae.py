@@ -21,12 +21,10 @@ import pytensor.tensor as pt
 from pytensor.tensor.math import sigmoid
 
 from dae import activations
-from dae.backend import function
-from dae.checks import check_batch_size, check_data, check_sizes
-from dae.functions import minibatch
-from dae.init import zeros
-from dae.models.base import Model, input_or_matrix
-from dae.models.mlp import HiddenLayer
+from dae.checks import check_sizes
+from dae.init import initial_weights
+from dae.models.autoencoder import Autoencoder
+from dae.models.base import Model, float_type, input_or_matrix, minibatch_function
 from dae.objectives import cross_entropy_from_logits, l2
 from dae.updates import sgd
 
@@ -44,7 +42,7 @@ class DeepAutoencoder(Model):
         ``[n_1, ..., n_code]``, the encoder's layers up to the code, at least one.
     tied : bool
         Decode with the encoder's transposed weights (True) or with new ones.
-    activation : callable
+    activation : callable or name
         Nonlinearity of the hidden layers, one of
         :data:`dae.activations.ACTIVATIONS` (``sigmoid`` by default; the output
         is always a sigmoid), with matching initialisation.
@@ -55,7 +53,17 @@ class DeepAutoencoder(Model):
     decoder_biases : list of shared variables, optional
         Shared biases, one per decoder layer, ordered from the code to the output.
     input : symbolic matrix, optional
-        The symbolic input matrix; a new ``pt.matrix`` if None.
+        The symbolic input matrix; a new float32 ``pt.matrix`` if None. The
+        parameters take its float type.
+
+    Attributes
+    ----------
+    layers : list of Autoencoder
+        Layer :math:`i` (from 0) is the :class:`~dae.models.autoencoder.Autoencoder`
+        of :math:`h_i` with the weights :math:`W_i, b_i, W'_i, c_i`; the decoder
+        runs them in reverse.
+    code, output_preactivation : symbolic matrices
+        The code :math:`h_L` of ``x`` and the pre-sigmoid output.
     """
 
     def __init__(
@@ -74,41 +82,46 @@ class DeepAutoencoder(Model):
         if not hidden_layers_sizes:
             raise ValueError("hidden_layers_sizes must name at least one layer")
         check_sizes(n_visible=n_visible, hidden_layers_sizes=hidden_layers_sizes)
-        activations.name_of(activation)  # one of the named ones, or an error saying so
-        sizes = [n_visible] + hidden_layers_sizes
+        activation = activations.ACTIVATIONS[activations.name_of(activation)]  # a named one
         self.x = input_or_matrix(input)
         self.n_visible, self.hidden_layers_sizes = n_visible, hidden_layers_sizes
         self.tied, self.activation = tied, activation
         self.weight_decay = weight_decay
-        self.encoder, self.decoder = [], []
+        sizes = list(zip([n_visible] + hidden_layers_sizes, hidden_layers_sizes))
+        given = encoder_params if encoder_params is not None else [(None, None)] * len(sizes)
+        biases = decoder_biases[::-1] if decoder_biases is not None else [None] * len(sizes)
+        W, W_prime = _weights(numpy_rng, sizes, [w for w, _ in given], activation, tied, self.x)
+        self.layers = []
         h = self.x
-        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            W, b = encoder_params[i] if encoder_params is not None else (None, None)
-            layer = HiddenLayer(numpy_rng, h, n_in, n_out, W=W, b=b, activation=activation)
-            self.encoder.append(layer)
-            h = layer.output
+        for i, ((n_in, n_out), (_, b)) in enumerate(zip(sizes, given)):
+            layer = Autoencoder(
+                numpy_rng,
+                input=h,
+                n_visible=n_in,
+                n_hidden=n_out,
+                W=W[i],
+                bhid=b,
+                bvis=biases[i],
+                W_prime=W_prime[i],
+                activation=activation,
+                decoder_activation=activation if i > 0 else sigmoid,
+                tied=tied,
+            )
+            self.layers.append(layer)
+            h = layer.get_hidden_values(h)
         self.code = h
-        for j, encoder_layer in enumerate(reversed(self.encoder)):
-            n_out, n_in = encoder_layer.W.get_value(borrow=True).shape
-            last = j == len(self.encoder) - 1
-            if decoder_biases is not None:
-                c = decoder_biases[j]
-            else:
-                c = pytensor.shared(zeros(n_out), name="c", borrow=True)
-            W = encoder_layer.W.T if tied else None
-            f = None if last else activation
-            layer = HiddenLayer(numpy_rng, h, n_in, n_out, W=W, b=c, activation=f)
-            self.decoder.append(layer)
-            h = layer.output
-        self.output_preactivation = h
-        for i, layer in enumerate(self.encoder, start=1):
+        for layer in self.layers[:0:-1]:  # decoded down to the first layer's code
+            h = layer.get_reconstructed_input(h)
+        # The cost takes the output before its sigmoid.
+        self.output_preactivation = self.layers[0].decoder_preactivation(h)
+        for i, layer in enumerate(self.layers, start=1):
             self.add_param(layer.W, f"W{i}")
             self.add_param(layer.b, f"b{i}", regularizable=False)
-        # The decoder layer that mirrors encoder layer i, from the code down.
-        for i, layer in zip(range(len(self.decoder), 0, -1), self.decoder):
+        for i in range(len(self.layers), 0, -1):  # the decoder, from the code down
+            layer = self.layers[i - 1]
             if not tied:
-                self.add_param(layer.W, f"W_prime{i}")
-            self.add_param(layer.b, f"b_prime{i}", regularizable=False)
+                self.add_param(layer.W_prime, f"W_prime{i}")
+            self.add_param(layer.b_prime, f"b_prime{i}", regularizable=False)
 
     def config(self):
         """The constructor arguments that rebuild the autoencoder (not the sharing
@@ -145,7 +158,7 @@ class DeepAutoencoder(Model):
         a = self.output_preactivation
         cost = pt.mean(cross_entropy_from_logits(a, self.x))
         if self.weight_decay:
-            cost += self.weight_decay * l2(self.get_params(regularizable=True))
+            cost += np.float32(self.weight_decay) * l2(self.get_params(regularizable=True))
         return cost
 
     def get_cost_updates(self, learning_rate):
@@ -160,9 +173,39 @@ class DeepAutoencoder(Model):
         ``train_set_x``, and DataError unless it has ``n_visible`` columns of
         values in [0, 1].
         """
-        check_batch_size(batch_size, {"train_set_x": train_set_x})
-        check_data(train_set_x, n_ins=self.n_visible, source="train_set_x")
-        index = pt.lscalar("index")
         cost, updates = self.get_cost_updates(learning_rate)
-        givens = {self.x: minibatch(train_set_x, index, batch_size)}
-        return function([index], cost, updates=updates, givens=givens)
+        return minibatch_function(
+            cost,
+            {self.x: train_set_x},
+            batch_size,
+            expect={"n_ins": self.n_visible},
+            updates=updates,
+        )
+
+
+def _weights(numpy_rng, sizes, given, activation, tied, input):
+    """The layers' weights, new where ``given`` has None, and an untied decoder's
+    (None where tied), in ``input``'s float type.
+
+    They are drawn in the order dae has always drawn them, so that a seed gives the
+    same weights: the encoder's from the input up, then the decoder's from the code
+    down, the bottom one's in the range of a linear unit (the output's sigmoid is
+    the cost's).
+    """
+    dtype = float_type(input)
+
+    def new(n_in, n_out, f, name):
+        return pytensor.shared(
+            initial_weights(numpy_rng, n_in, n_out, f, dtype), name=name, borrow=True
+        )
+
+    encoder = [
+        W if W is not None else new(n_in, n_out, activation, "W")
+        for W, (n_in, n_out) in zip(given, sizes)
+    ]
+    decoder = [None] * len(sizes)
+    if not tied:
+        for i in reversed(range(len(sizes))):
+            n_in, n_out = sizes[i]
+            decoder[i] = new(n_out, n_in, activation if i > 0 else None, "W_prime")
+    return encoder, decoder

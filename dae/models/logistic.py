@@ -15,7 +15,7 @@ from pytensor.tensor.special import softmax
 
 from dae.checks import check_sizes
 from dae.init import zeros
-from dae.models.base import Model, input_or_matrix
+from dae.models.base import Model, float_type, input_or_matrix
 from dae.objectives import categorical_crossentropy_from_logits
 
 
@@ -25,7 +25,7 @@ class LogisticRegression(Model):
     Parameters
     ----------
     input : symbolic matrix
-        One example per row.
+        One example per row; the parameters take its float type.
     n_in, n_out : int
         Number of input units and of classes.
     W, b : shared variables, optional
@@ -46,10 +46,11 @@ class LogisticRegression(Model):
     def __init__(self, input, n_in, n_out, W=None, b=None):
         check_sizes(n_in=n_in, n_out=n_out)
         self.n_in, self.n_out = n_in, n_out
+        dtype = float_type(input)
         if W is None:
-            W = pytensor.shared(zeros(n_in, n_out), name="W", borrow=True)
+            W = pytensor.shared(zeros(n_in, n_out, dtype=dtype), name="W", borrow=True)
         if b is None:
-            b = pytensor.shared(zeros(n_out), name="b", borrow=True)
+            b = pytensor.shared(zeros(n_out, dtype=dtype), name="b", borrow=True)
         self.W = self.add_param(W, "W")
         self.b = self.add_param(b, "b", regularizable=False)
         self._logits = pt.specify_shape(pt.dot(input, self.W) + self.b, (None, n_out))
@@ -74,9 +75,10 @@ class LogisticRegression(Model):
         return pt.mean(categorical_crossentropy_from_logits(self._logits, y))
 
     def errors(self, y):
-        """Fraction of examples in the minibatch whose label ``y`` is mispredicted."""
+        """Fraction of examples in the minibatch whose label ``y`` is mispredicted, a
+        float32 scalar."""
         if y.ndim != self.y_pred.ndim:
             raise TypeError(f"y should have the shape of y_pred: y.ndim={y.ndim}, y_pred.ndim=1")
         if not y.dtype.startswith("int"):
             raise TypeError(f"y should hold integer labels, not {y.dtype}")
-        return pt.mean(pt.neq(self.y_pred, y), dtype=pytensor.config.floatX)
+        return pt.mean(pt.neq(self.y_pred, y), dtype="float32")

@@ -25,7 +25,7 @@ import pytensor.tensor as pt
 from dae import activations
 from dae.checks import check_sizes
 from dae.init import initial_weights, zeros
-from dae.models.base import Model
+from dae.models.base import Model, float_type
 from dae.models.logistic import LogisticRegression
 from dae.objectives import l1, l2
 
@@ -38,24 +38,27 @@ class HiddenLayer(Model):
     rng : numpy.random.RandomState or numpy.random.Generator
         Draws the initial weights.
     input : symbolic matrix
-        One example per row.
+        One example per row; the parameters take its float type.
     n_in, n_out : int
         Number of input and output units.
     W, b : shared variables, optional
         Shared variables to use instead of new ones (weight sharing).
-    activation : callable or None
+    activation : callable, name or None
         Elementwise nonlinearity, or None for a linear layer; a layer can be
-        saved when it is one of :data:`dae.activations.ACTIVATIONS`.
+        saved when it is one of :data:`dae.activations.ACTIVATIONS`, which can
+        also be given by name.
     """
 
     def __init__(self, rng, input, n_in, n_out, W=None, b=None, activation=pt.tanh):
         check_sizes(n_in=n_in, n_out=n_out)
+        activation = activations.get(activation)
+        dtype = float_type(input)
         if W is None:
             W = pytensor.shared(
-                initial_weights(rng, n_in, n_out, activation), name="W", borrow=True
+                initial_weights(rng, n_in, n_out, activation, dtype), name="W", borrow=True
             )
         if b is None:
-            b = pytensor.shared(zeros(n_out), name="b", borrow=True)
+            b = pytensor.shared(zeros(n_out, dtype=dtype), name="b", borrow=True)
         self.input = input
         self.n_in, self.n_out, self.activation = n_in, n_out, activation
         self.W = self.add_param(W, "W")
@@ -80,7 +83,7 @@ class MLP(Model):
         One example per row.
     n_in, n_hidden, n_out : int
         Number of input units, hidden units and classes.
-    activation : callable
+    activation : callable or name
         The hidden layer's nonlinearity, tanh as in the tutorial.
 
     Attributes

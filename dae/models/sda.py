@@ -19,10 +19,8 @@ from collections import OrderedDict
 import pytensor.tensor as pt
 from pytensor.tensor.math import sigmoid
 
-from dae.backend import function
 from dae.checks import check_batch_size, check_data, check_fractions, check_sizes
-from dae.functions import minibatch
-from dae.models.base import Model, input_or_matrix
+from dae.models.base import Model, input_or_matrix, minibatch_function
 from dae.models.da import dA
 from dae.models.logistic import LogisticRegression
 from dae.models.mlp import HiddenLayer
@@ -52,7 +50,8 @@ class SdA(Model):
         pretraining functions, which also take a level at call time as the
         tutorial's do. 0.1 for every layer by default.
     input : symbolic matrix, optional
-        The symbolic input matrix; a new ``pt.matrix`` if None.
+        The symbolic input matrix; a new float32 ``pt.matrix`` if None. The
+        parameters take its float type.
 
     Attributes
     ----------
@@ -300,15 +299,37 @@ class SdA(Model):
             Naming the set, unless its examples have ``n_ins`` values in [0, 1]
             and its labels lie in 0..n_outs-1.
         """
+        self._check_labelled_sets(datasets, batch_size)
         (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = datasets
-        sets = {"the training set": train_x, "the validation set": valid_x, "the test set": test_x}
-        check_batch_size(batch_size, sets)
-        for (name, x), y in zip(sets.items(), (train_y, valid_y, test_y)):
-            check_data(x, y, n_ins=self.n_ins, n_outs=self.n_outs, source=name)
-        index = pt.lscalar("index")
         cost, rng_update = self.finetune_cost, {}
         if dropout is not None:
             cost, rng_update = self.dropout_finetune_cost(dropout)
+        updates = self._finetune_updates(cost, learning_rate, momentum, max_norm)
+        updates.update(rng_update)
+        train_fn = minibatch_function(
+            cost,
+            {self.x: train_x, self.y: train_y},
+            batch_size,
+            source="the training set",
+            updates=updates,
+            name="train",
+            steps_per_call=steps_per_call,
+        )
+        valid_score = self._score(valid_x, valid_y, batch_size, "the validation set", score_rows)
+        test_score = self._score(test_x, test_y, batch_size, "the test set", score_rows)
+        return train_fn, valid_score, test_score
+
+    def _check_labelled_sets(self, datasets, batch_size):
+        """Refuse a batch size larger than any of the three sets, naming all that are
+        too small, then examples or labels the SdA cannot use, naming the set."""
+        names = ("the training set", "the validation set", "the test set")
+        check_batch_size(batch_size, {name: x for name, (x, _) in zip(names, datasets)})
+        for name, (x, y) in zip(names, datasets):
+            check_data(x, y, n_ins=self.n_ins, n_outs=self.n_outs, source=name)
+
+    def _finetune_updates(self, cost, learning_rate, momentum, max_norm):
+        """SGD on ``cost`` for the MLP's parameters, with momentum unless it is 0, and
+        the weights bounded to ``max_norm`` unless it is None."""
         updates = sgd(cost, self.params, learning_rate)
         if not (isinstance(momentum, (int, float)) and momentum == 0):
             updates = apply_momentum(updates, self.params, momentum)
@@ -317,23 +338,9 @@ class SdA(Model):
                 raise ValueError(f"max_norm must be positive, got {max_norm}")
             for W in self.get_params(regularizable=True):
                 updates[W] = norm_constraint(updates[W], max_norm)
-        updates.update(rng_update)
-        train_fn = function(
-            [index],
-            cost,
-            updates=updates,
-            givens={
-                self.x: minibatch(train_x, index, batch_size),
-                self.y: minibatch(train_y, index, batch_size),
-            },
-            name="train",
-            steps_per_call=steps_per_call,
-        )
-        valid_score = self._score(valid_x, valid_y, batch_size, index, score_rows)
-        test_score = self._score(test_x, test_y, batch_size, index, score_rows)
-        return train_fn, valid_score, test_score
+        return updates
 
-    def _score(self, set_x, set_y, batch_size, index, score_rows=None):
+    def _score(self, set_x, set_y, batch_size, source, score_rows=None):
         """``score()``: the error rate of every minibatch of (set_x, set_y), in a list;
         ``score(i)``: that of minibatch ``i``. With ``score_rows``, a block of
         minibatches stands for each minibatch (see :meth:`build_finetune_functions`)."""
@@ -341,15 +348,8 @@ class SdA(Model):
         if score_rows is not None:
             per_call = _largest_divisor(n_batches, at_most=max(1, score_rows // batch_size))
             batch_size, n_batches = batch_size * per_call, n_batches // per_call
-        return function(
-            [index],
-            self.errors,
-            givens={
-                self.x: minibatch(set_x, index, batch_size),
-                self.y: minibatch(set_y, index, batch_size),
-            },
-            n_batches=n_batches,
-        )
+        data = {self.x: set_x, self.y: set_y}
+        return minibatch_function(self.errors, data, batch_size, source=source, n_batches=n_batches)
 
 
 def _largest_divisor(n, at_most):

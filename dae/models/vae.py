@@ -18,15 +18,13 @@ gradient flow through the draw). New digits come from decoding :math:`z \sim \ma
 """
 
 import numpy as np
-import pytensor
 import pytensor.tensor as pt
 from pytensor.graph.replace import clone_replace
 from pytensor.tensor.math import sigmoid
 
 from dae.backend import function
-from dae.checks import check_batch_size, check_data, check_sizes
-from dae.functions import minibatch
-from dae.models.base import Model, input_or_matrix
+from dae.checks import check_sizes
+from dae.models.base import Model, float_type, input_or_matrix, minibatch_function
 from dae.models.mlp import HiddenLayer
 from dae.objectives import cross_entropy_from_logits, gaussian_kl
 from dae.random import shared_generator, standard_normal
@@ -44,7 +42,8 @@ class VAE(Model):
         The generator of :math:`\epsilon`; by default one seeded from
         ``numpy_rng``.
     input : symbolic matrix, optional
-        One example per row; a new ``pt.matrix`` if None.
+        One example per row; a new float32 ``pt.matrix`` if None. The parameters
+        take its float type.
     n_visible, n_hidden, n_latent : int
         Sizes of the data, the hidden layers and the code.
 
@@ -73,7 +72,7 @@ class VAE(Model):
         self.theano_rng = theano_rng
         self.n_visible, self.n_hidden, self.n_latent = n_visible, n_hidden, n_latent
         self.x = input_or_matrix(input)
-        self.z = pt.matrix("z")
+        self.z = pt.matrix("z", dtype=float_type(self.x))
 
         def layer(inp, n_in, n_out, activation):
             return HiddenLayer(numpy_rng, inp, n_in, n_out, activation=activation)
@@ -108,7 +107,7 @@ class VAE(Model):
         """Symbolic (reconstruction, KL), each a mean over the minibatch, and the
         update advancing ``theano_rng`` for a new :math:`\\epsilon` on every call."""
         _, eps = standard_normal(self.theano_rng, self.mu.shape, self.mu.dtype)
-        z = self.mu + pt.exp(0.5 * self.log_var) * eps
+        z = self.mu + pt.exp(np.float32(0.5) * self.log_var) * eps
         a = self.decoder_logits(z)
         reconstruction = pt.mean(cross_entropy_from_logits(a, self.x))
         kl = pt.mean(gaussian_kl(self.mu, self.log_var))
@@ -123,25 +122,23 @@ class VAE(Model):
         ``train_set_x``, and DataError unless it has ``n_visible`` columns of
         values in [0, 1].
         """
-        check_batch_size(batch_size, {"train_set_x": train_set_x})
-        check_data(train_set_x, n_ins=self.n_visible, source="train_set_x")
-        index = pt.lscalar("index")
         reconstruction, kl, updates = self.get_cost_terms()
         cost = reconstruction + kl
         steps = apply_momentum(sgd(cost, self.params, learning_rate), self.params, momentum)
         steps.update(updates)
-        return function(
-            [index],
+        return minibatch_function(
             [cost, reconstruction, kl],
+            {self.x: train_set_x},
+            batch_size,
+            expect={"n_ins": self.n_visible},
             updates=steps,
-            givens={self.x: minibatch(train_set_x, index, batch_size)},
         )
 
     def sample_function(self):
         """Compile ``fn(n)``: pixel probabilities of ``n`` new digits, decoded from
         :math:`z \\sim \\mathcal{N}(0, I)`."""
         n = pt.lscalar("n")
-        _, z = standard_normal(self.theano_rng, (n, self.n_latent), pytensor.config.floatX)
+        _, z = standard_normal(self.theano_rng, (n, self.n_latent), self.z.dtype)
         probabilities = sigmoid(self.decoder_logits(z))
         return function([n], probabilities, updates=rng_updates(probabilities))
 
@@ -157,5 +154,5 @@ class VAE(Model):
 
 def latent_grid(n=20, bound=2.0):
     """An ``n * n`` by 2 grid of latent points over ``[-bound, bound]^2``, row by row."""
-    axis = np.linspace(-bound, bound, n, dtype=pytensor.config.floatX)
-    return np.array([(x, y) for y in axis[::-1] for x in axis], dtype=pytensor.config.floatX)
+    axis = np.linspace(-bound, bound, n, dtype=np.float32)
+    return np.array([(x, y) for y in axis[::-1] for x in axis], dtype=np.float32)

@@ -175,44 +175,24 @@ def early_stopping(
     monitor = Monitor() if monitor is None else monitor
     patience = 10 * n_train_batches if patience is None else patience
     validation_frequency = max(1, min(n_train_batches, patience // 2))
-    loop = monitor.phase(
-        phase,
-        epoch=0,
-        batch=0,
-        batch_costs=[],
-        history=[],
-        patience=patience,
-        done=False,
-        validation_error=math.nan,
-        best=_no_best(),
-    )
-    best_params = [f"{phase}/best/{i}" for i in range(len(params))]
+    loop = monitor.phase(phase, **_patience_loop(patience))
+    validate = partial(_validate, loop, valid_score, patience_increase, improvement_threshold)
     while loop["epoch"] < n_epochs and not loop["done"]:
         epoch = loop["epoch"] + 1
         for index in monitor.minibatches(loop, n_train_batches, f"{phase}, epoch {epoch}"):
-            # Several steps in one call stop at the next validation, the epoch's end
-            # and the end of patience, so that each happens where it would.
             first = (epoch - 1) * n_train_batches + index
-            until_validation = validation_frequency - first % validation_frequency
-            until_patience = max(1, loop["patience"] - first + 1)
-            end = min(n_train_batches, index + until_validation, index + until_patience)
-            _take_steps(train_fn, index, end, loop, monitor, phase, epoch)
+            end = index + _steps_to_take(first, validation_frequency, loop["patience"])
+            _take_steps(train_fn, index, min(end, n_train_batches), loop, monitor, phase, epoch)
             iteration = (epoch - 1) * n_train_batches + loop["batch"] - 1
-            if (iteration + 1) % validation_frequency == 0:
-                if _validate(
-                    loop, valid_score, iteration, epoch, patience_increase, improvement_threshold
-                ):
-                    loop["best"]["test_error"] = float(np.mean(test_score()))
-                    monitor.arrays.update({k: p.get_value() for k, p in zip(best_params, params)})
+            if (iteration + 1) % validation_frequency == 0 and validate(iteration, epoch):
+                _keep_best(loop, monitor, test_score, params, phase)
             if loop["patience"] <= iteration:
                 loop["done"] = True
                 break
         record = _finetuning_record(phase, epoch, loop)
         _end_epoch(loop, monitor, record, after_epoch)
         log(finetuning_line(record))
-    for key, p in zip(best_params, params):
-        if key in monitor.arrays:
-            p.set_value(monitor.arrays[key])
+    _restore_best(monitor, params, phase)
     best = loop["best"]
     return {
         "best_validation_error": best["validation_error"],
@@ -259,14 +239,33 @@ def _end_epoch(loop, monitor, record, after_epoch=None):
     monitor.end_epoch(record, f"{record['phase']}, epoch {record['epoch']}")
 
 
-def _no_best():
-    """The early-stopping record before any validation."""
-    return {"validation_error": math.inf, "epoch": 0, "test_error": math.nan}
+def _patience_loop(patience):
+    """The state of an early-stopping loop before its first step; a checkpoint keeps it."""
+    return {
+        "epoch": 0,
+        "batch": 0,
+        "batch_costs": [],
+        "history": [],
+        "patience": patience,
+        "done": False,
+        "validation_error": math.nan,
+        "best": {"validation_error": math.inf, "epoch": 0, "test_error": math.nan},
+    }
 
 
-def _validate(loop, valid_score, iteration, epoch, patience_increase, improvement_threshold):
-    """Measure the validation error; True if it is a new best, which, when it beats
-    the old best by ``improvement_threshold``, also extends patience."""
+def _steps_to_take(first, validation_frequency, patience):
+    """How many steps one call may take from iteration ``first`` on: several steps in
+    one call stop at the next validation and at the end of patience, so that each
+    happens where it would one step a call (the caller stops them at the epoch's end)."""
+    until_validation = validation_frequency - first % validation_frequency
+    until_patience = max(1, patience - first + 1)
+    return min(until_validation, until_patience)
+
+
+def _validate(loop, valid_score, patience_increase, improvement_threshold, iteration, epoch):
+    """Measure the validation error at ``iteration``; True if it is a new best, which,
+    when it beats the old best by ``improvement_threshold``, also extends patience to
+    ``patience_increase`` times the iteration."""
     error = loop["validation_error"] = float(np.mean(valid_score()))
     best = loop["best"]
     if not error < best["validation_error"]:
@@ -275,6 +274,25 @@ def _validate(loop, valid_score, iteration, epoch, patience_increase, improvemen
         loop["patience"] = max(loop["patience"], iteration * patience_increase)
     best.update(validation_error=error, epoch=epoch)
     return True
+
+
+def _best_keys(phase, params):
+    """The names under which the monitor keeps the best values of ``params``."""
+    return [f"{phase}/best/{i}" for i in range(len(params))]
+
+
+def _keep_best(loop, monitor, test_score, params, phase):
+    """At a new best validation error: score the test set, and keep the parameters
+    in the monitor's arrays (and so in its checkpoints)."""
+    loop["best"]["test_error"] = float(np.mean(test_score()))
+    monitor.arrays.update({k: p.get_value() for k, p in zip(_best_keys(phase, params), params)})
+
+
+def _restore_best(monitor, params, phase):
+    """Set ``params`` to the values kept at the best validation error, if any were."""
+    for key, p in zip(_best_keys(phase, params), params):
+        if key in monitor.arrays:
+            p.set_value(monitor.arrays[key])
 
 
 def _finetuning_record(phase, epoch, loop):

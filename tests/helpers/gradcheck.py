@@ -7,9 +7,10 @@ import pytensor
 def assert_gradients_match(cost, x_var, params, x, rtol=1e-4, atol=1e-7, eps=1e-6):
     """Compare PyTensor's gradient of ``cost`` with central differences, at input ``x``.
 
-    Build ``cost`` under ``floatX="float64"``; any random draw in it must not be
-    advanced between calls (compile without its update), so ``cost`` is a
-    deterministic function of the parameters.
+    Build ``cost`` on a float64 input (``pt.dmatrix``), so that the model's
+    parameters are float64 too; any random draw in it must not be advanced between
+    calls (compile without its update), so ``cost`` is a deterministic function of
+    the parameters.
     """
     f = pytensor.function([x_var], cost)
     grads = pytensor.function([x_var], pytensor.grad(cost, params))(x)
