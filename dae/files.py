@@ -110,7 +110,7 @@ def lock_folder(folder):
 
     Returns
     -------
-    context manager
+    HeldLock
         The held lock; keep it (or use it in a ``with`` block) while writing.
 
     Raises
@@ -129,9 +129,28 @@ def lock_folder(folder):
     folder.mkdir(parents=True, exist_ok=True)
     lock = FileLock(folder / LOCK)
     try:
-        return lock.acquire(timeout=0)
+        lock.acquire(timeout=0)
     except Timeout:
         raise DataError(
             f"{folder} is in use: another process is writing there. Wait for it to end, "
             "or choose another output folder"
         ) from None
+    return HeldLock(lock)
+
+
+class HeldLock:
+    """A lock :func:`lock_folder` holds, until :meth:`close`, the end of a ``with``
+    block on it, its collection, or the end of the process."""
+
+    def __init__(self, lock):
+        self._lock = lock
+
+    def close(self):
+        """Release the lock."""
+        self._lock.release()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()

@@ -76,7 +76,7 @@ users = pytensor.function([x], x * 0.1)
 da = dae.dA(np.random.RandomState(0), n_visible=12, n_hidden=5)
 data = pytensor.shared(np.random.RandomState(1).rand(20, 12).astype("float32"))
 step = da.pretraining_function(data, 10, corruption_level=0.3)
-cost = step(0)
+cost = step(0, corruption=0.3, lr=0.1)  # Python floats for dae's float32 scalars
 print(json.dumps({
     "users_dtype": str(users(np.ones(3)).dtype),
     "users_linker": type(users.maker.mode.linker).__name__,

@@ -107,6 +107,27 @@ def test_a_damaged_data_file_is_an_error_not_a_fallback(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+def test_testing_once_at_the_end_gives_the_test_error_of_each_new_best(tmp_path):
+    """--test-at end scores the restored best parameters once: the very number the
+    tutorial's test of each new best gave, without the epochs' test errors."""
+    sda = dict(data="sample", limit=1000, hidden=[40, 30], corruption=[0.1, 0.2])
+    sda.update(pretraining_epochs=1, training_epochs=4, quiet=True)
+    metrics = {}
+    for when in ("best", "end"):
+        result = run_script("train_sda.py", output=tmp_path / when, test_at=when, **sda)
+        assert result.returncode == 0, result.stderr
+        metrics[when] = json.loads((tmp_path / when / "metrics.json").read_text())
+    assert metrics["end"]["test_error"] == metrics["best"]["test_error"]
+    history = {when: m["finetuning"]["history"] for when, m in metrics.items()}
+    assert all(r["test_error"] is not None for r in history["best"])
+    assert all(
+        r["test_error"] is None or r["test_error"] != r["test_error"] for r in history["end"]
+    )
+    assert [r["validation_error"] for r in history["end"]] == [
+        r["validation_error"] for r in history["best"]
+    ]
+
+
 def test_train_sda_refuses_bad_arguments():
     result = run_script("train_sda.py", corruption=[1.5, 0.1, 0.1])
     assert result.returncode == 2 and "must be in [0, 1)" in result.stderr

@@ -45,10 +45,12 @@ def test_a_plan_names_its_trials_and_refuses_what_the_sweep_sets():
     assert len(settings) == 4 and settings[1] == {"finetune-lr": "0.5", "corruption": "0.2 0.3 0.4"}
     assert setting_name(settings[1]) == "finetune-lr=0.5,corruption=0.2_0.3_0.4"
     trials = plan_trials(make_plan(settings, 2, ["--hidden", "20"]), "runs/s")
-    assert len(trials) == 8 and trials[3]["folder"].endswith(
+    # Seed by seed: a sweep stopped early has as many seeds of every setting.
+    assert [t["seed"] for t in trials] == [1, 1, 1, 1, 2, 2, 2, 2]
+    assert len(trials) == 8 and trials[5]["folder"].endswith(
         "trials/finetune-lr=0.5,corruption=0.2_0.3_0.4/seed-2"
     )
-    assert trials[3]["argv"][:8] == [
+    assert trials[5]["argv"][:8] == [
         *("--hidden", "20", "--finetune-lr", "0.5", "--corruption", "0.2", "0.3", "0.4")
     ]
     assert make_plan(settings, 3, first_seed=101)["seeds"] == [101, 102, 103]

@@ -18,7 +18,15 @@ def measure_gemm_rate(device):
 
 
 def sda_run_bound(
-    sizes, n_examples, batch_size, pretraining_epochs, cached, finetuning, rate, seconds=None
+    sizes,
+    n_examples,
+    batch_size,
+    pretraining_epochs,
+    cached,
+    finetuning,
+    rate,
+    tested_each_best=True,
+    seconds=None,
 ):
     """The GEMM FLOPs of an SdA's run, and the seconds they take at ``rate``.
 
@@ -44,6 +52,9 @@ def sda_run_bound(
         ``history``), or None when the run only pretrained.
     rate : float
         The GEMM rate, in FLOP/s.
+    tested_each_best : bool
+        Whether the test set was scored at each new best validation error, or
+        once, at the end.
     seconds : float, optional
         The run's time, for the ratio; None leaves the ratio out.
 
@@ -65,11 +76,10 @@ def sda_run_bound(
     if finetuning is not None:
         best = [record["best_validation_error"] for record in finetuning["history"]]
         new_bests = sum(b < a for a, b in zip([float("inf"), *best], best))
+        tests = new_bests if tested_each_best else min(new_bests, 1)
         scored = [n // batch_size * batch_size for n in (n_valid, n_test)]
         total += finetuning["epochs"] * stepped * flops.mlp_step(sizes)
-        total += (finetuning["epochs"] * scored[0] + new_bests * scored[1]) * flops.mlp_forward(
-            sizes
-        )
+        total += (finetuning["epochs"] * scored[0] + tests * scored[1]) * flops.mlp_forward(sizes)
     bound = total / rate
     ratio = None if seconds is None else seconds / bound
     return {"gemm_rate": rate, "flops": total, "seconds": bound, "ratio": ratio}

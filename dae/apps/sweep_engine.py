@@ -19,7 +19,7 @@ Examples
 >>> plan = make_plan(grid_settings([parse_grid("finetune-lr=0.5,1.0")]), seeds=2,
 ...                  options=["--hidden", "20"])
 >>> [(t["setting"], t["seed"]) for t in plan_trials(plan, "runs/sweep")]
-[('finetune-lr=0.5', 1), ('finetune-lr=0.5', 2), ('finetune-lr=1.0', 1), ('finetune-lr=1.0', 2)]
+[('finetune-lr=0.5', 1), ('finetune-lr=1.0', 1), ('finetune-lr=0.5', 2), ('finetune-lr=1.0', 2)]
 >>> plan_trials(plan, "runs/sweep")[0]["argv"][:6]
 ['--hidden', '20', '--finetune-lr', '0.5', '--seed', '1']
 """
@@ -142,9 +142,10 @@ def plan_trials(plan, output):
     """The trials of ``plan`` in the sweep folder ``output``: dicts with the
     setting's name and values, the seed, the trial's folder and its command line."""
     trials = []
-    for setting in plan["settings"]:
-        words = [w for option, value in setting.items() for w in [f"--{option}", *value.split()]]
-        for seed in plan["seeds"]:
+    # Seed by seed, every setting: a sweep stopped early has as many seeds of each.
+    for seed in plan["seeds"]:
+        for setting in plan["settings"]:
+            words = [w for o, value in setting.items() for w in [f"--{o}", *value.split()]]
             folder = Path(output).resolve() / "trials" / setting_name(setting) / f"seed-{seed}"
             argv = [*plan["options"], *words, "--seed", str(seed), "--output", str(folder)]
             trials.append(

@@ -82,6 +82,7 @@ def train_sda(
     score_rows,
     pretraining_epochs,
     training_epochs,
+    test_at,
     init,
     command=None,
     on_epoch=None,
@@ -112,6 +113,10 @@ def train_sda(
         Where the functions are compiled for (:func:`dae.backend.use_device`).
     pretraining_epochs, training_epochs : int
         Epochs a layer of pretraining, and most epochs of fine-tuning.
+    test_at : {"best", "end"}
+        When the test set is scored: at each new best validation error, as the
+        tutorial does, or once after training, with the best parameters (the same
+        test error, in one pass).
     command : str, optional
         The command line, recorded in ``metrics.json``.
     on_epoch : callable, optional
@@ -155,6 +160,7 @@ def train_sda(
             "score_rows": score_rows,
             "pretraining_epochs": pretraining_epochs,
             "training_epochs": training_epochs,
+            "test_at": test_at,
             "init": init,
         }
     )
@@ -191,7 +197,14 @@ def train_sda(
             )
         with clock.timing("finetuning"):
             result = finetune(
-                sda, finetuning, n_train_batches, finetune_lr, lr_decay, training_epochs, monitor
+                sda,
+                finetuning,
+                n_train_batches,
+                finetune_lr,
+                lr_decay,
+                training_epochs,
+                monitor,
+                test_each_best=test_at == "best",
             )
     seconds = clock.stop()
     bound = gemm_bound.sda_run_bound(
@@ -202,6 +215,7 @@ def train_sda(
         pretraining == "cached",
         result,
         rate,
+        tested_each_best=test_at == "best",
         # A resumed run's seconds are only this process's: no ratio.
         seconds=None if monitor.resumed else seconds["total"],
     )
@@ -335,6 +349,14 @@ def add_schedule_options(parser):
         help="rows a call of the validation and test passes takes, a whole number of "
         "minibatches: the same rows and error rates as one minibatch a call, in fewer, "
         "larger calls (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--test-at",
+        choices=["best", "end"],
+        default="best",
+        help="best: score each new best validation error on the test set, as the tutorial "
+        "does; end: once, with the best parameters, after training: the same test error in "
+        "one test pass (default: %(default)s)",
     )
     parser.add_argument(
         "--pretraining-epochs",
@@ -478,9 +500,19 @@ def start_run(output, config, dataset_name, sda, finetuning, resume, quiet):
     )
 
 
-def finetune(sda, finetuning, n_train_batches, finetune_lr, lr_decay, training_epochs, monitor):
-    """Fine-tuning with early stopping and learning-rate decay; its result, or None
-    when ``training_epochs`` is 0."""
+def finetune(
+    sda,
+    finetuning,
+    n_train_batches,
+    finetune_lr,
+    lr_decay,
+    training_epochs,
+    monitor,
+    test_each_best=True,
+):
+    """Fine-tuning with early stopping and learning-rate decay, scoring the test set
+    at each new best or, without ``test_each_best``, once at the end; its result, or
+    None when ``training_epochs`` is 0."""
     if training_epochs == 0:
         return None
 
@@ -497,6 +529,7 @@ def finetune(sda, finetuning, n_train_batches, finetune_lr, lr_decay, training_e
         after_epoch=decay_learning_rate,
         log=log,
         monitor=monitor,
+        test_each_best=test_each_best,
     )
 
 

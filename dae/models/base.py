@@ -184,4 +184,7 @@ def minibatch_function(
         check_data(*sets, source=source, **expect)
     index = pt.lscalar("index")
     givens = {var: minibatch(values, index, batch_size) for var, values in data.items()}
+    # The inputs are scalars (a corruption level, a learning rate): a Python float
+    # for a float32 one is taken whatever floatX is, as Theano took it under float32.
+    kwargs.setdefault("allow_input_downcast", True)
     return function([index, *inputs], outputs, givens=givens, **kwargs)

@@ -124,6 +124,7 @@ def early_stopping(
     log=print,
     monitor=None,
     phase="fine-tuning",
+    test_each_best=True,
 ):
     """Minibatch SGD with the tutorials' patience-based early stopping.
 
@@ -163,6 +164,12 @@ def early_stopping(
         best parameters included.
     phase : str
         The loop's name in the log, the metrics and the checkpoint.
+    test_each_best : bool
+        True, as in the tutorials: each new best is scored on the test set when
+        it is found, and each epoch's record carries that test error. False: the
+        test set is scored once, at the end, with the best parameters restored
+        (``params`` is then required): the same test error, in one pass over the
+        test set instead of one per new best; the epochs' records carry none.
 
     Returns
     -------
@@ -172,6 +179,8 @@ def early_stopping(
         epoch with its mean training cost, the last validation error, the best so
         far, the test error of the parameters that gave it, and ``seconds``.
     """
+    if not (test_each_best or params):
+        raise ValueError("test_each_best=False needs params, to test the best ones at the end")
     monitor = Monitor() if monitor is None else monitor
     patience = 10 * n_train_batches if patience is None else patience
     validation_frequency = max(1, min(n_train_batches, patience // 2))
@@ -185,7 +194,7 @@ def early_stopping(
             _take_steps(train_fn, index, min(end, n_train_batches), loop, monitor, phase, epoch)
             iteration = (epoch - 1) * n_train_batches + loop["batch"] - 1
             if (iteration + 1) % validation_frequency == 0 and validate(iteration, epoch):
-                _keep_best(loop, monitor, test_score, params, phase)
+                _keep_best(loop, monitor, test_score if test_each_best else None, params, phase)
             if loop["patience"] <= iteration:
                 loop["done"] = True
                 break
@@ -194,6 +203,8 @@ def early_stopping(
         log(finetuning_line(record))
     _restore_best(monitor, params, phase)
     best = loop["best"]
+    if not test_each_best and best["epoch"] > 0:
+        best["test_error"] = float(np.mean(test_score()))
     return {
         "best_validation_error": best["validation_error"],
         "test_error": best["test_error"],
@@ -282,9 +293,11 @@ def _best_keys(phase, params):
 
 
 def _keep_best(loop, monitor, test_score, params, phase):
-    """At a new best validation error: score the test set, and keep the parameters
-    in the monitor's arrays (and so in its checkpoints)."""
-    loop["best"]["test_error"] = float(np.mean(test_score()))
+    """At a new best validation error: score the test set (unless ``test_score`` is
+    None), and keep the parameters in the monitor's arrays (and so in its
+    checkpoints)."""
+    if test_score is not None:
+        loop["best"]["test_error"] = float(np.mean(test_score()))
     monitor.arrays.update({k: p.get_value() for k, p in zip(_best_keys(phase, params), params)})
 
 

@@ -25,10 +25,12 @@ def epoch_line(record, names):
 
 def finetuning_line(record):
     """An early-stopping epoch: its cost, the validation error, the best so far and
-    the test error of the parameters that gave it."""
+    the test error of the parameters that gave it, where it was measured."""
+    test = record["test_error"]
+    best = f"best {100 * record['best_validation_error']:.2f}%"
+    if test == test:  # not NaN: the test error of the best was measured
+        best += f", test {100 * test:.2f}%"
     return (
         f"{record['phase']} epoch {record['epoch']}, cost {record['cost']:.4f}, validation "
-        f"error {100 * record['validation_error']:.2f}% (best "
-        f"{100 * record['best_validation_error']:.2f}%, test "
-        f"{100 * record['test_error']:.2f}%) ({record['seconds']:.0f} s)"
+        f"error {100 * record['validation_error']:.2f}% ({best}) ({record['seconds']:.0f} s)"
     )
