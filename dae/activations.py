@@ -23,6 +23,8 @@ from pytensor.tensor.math import sigmoid
 
 from dae.checks import registered_name, resolve
 
+__all__ = ["ACTIVATIONS", "elu", "relu"]
+
 tanh = pt.tanh
 
 

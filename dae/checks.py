@@ -12,6 +12,8 @@ from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.basic import Constant, Variable
 from pytensor.graph.traversal import graph_inputs
 
+__all__ = ["DataError", "check_batch_size", "check_data", "resolve"]
+
 
 class DataError(ValueError):
     """A data file is missing, damaged or inconsistent, or could not be downloaded."""

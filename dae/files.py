@@ -11,6 +11,17 @@ from filelock import FileLock, Timeout
 
 from dae.checks import DataError
 
+__all__ = [
+    "HeldLock",
+    "load_arrays",
+    "lock_folder",
+    "markdown_table",
+    "save_arrays",
+    "save_metrics",
+    "save_table",
+    "write_atomic",
+]
+
 
 def write_atomic(path, data):
     """Write the bytes ``data`` to ``path`` through a temporary file in its folder.

@@ -24,6 +24,8 @@ import time
 
 import numpy as np
 
+__all__ = ["da_step", "gemm_rate", "mlp_forward", "mlp_step"]
+
 
 def da_step(n_visible, n_hidden):
     """FLOPs of one example's dA training step: five ``n_visible x n_hidden`` products."""

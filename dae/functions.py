@@ -3,6 +3,8 @@
 import pytensor.tensor as pt
 from pytensor.compile import Function
 
+__all__ = ["CompiledFunction", "minibatch"]
+
 
 def minibatch(data, index, batch_size):
     """Rows ``index * batch_size`` to ``(index + 1) * batch_size`` of ``data``.

@@ -15,6 +15,15 @@ from PIL import Image
 
 from dae.files import write_atomic
 
+__all__ = [
+    "save_comparison",
+    "save_digits",
+    "save_filters",
+    "save_image",
+    "scale_to_unit_interval",
+    "tile_raster_images",
+]
+
 
 def scale_to_unit_interval(ndar, eps=1e-8):
     """Linearly rescale ``ndar`` so that its minimum is 0 and its maximum about 1."""

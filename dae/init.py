@@ -13,6 +13,8 @@ from pytensor.tensor.math import sigmoid
 
 from dae.activations import elu, relu
 
+__all__ = ["initial_weights", "zeros"]
+
 
 def initial_weights(rng, n_in, n_out, activation=pt.tanh, dtype="float32"):
     """Uniform initial weights for ``activation`` units, of shape (n_in, n_out).

@@ -34,6 +34,19 @@ import pytensor.tensor as pt
 from pytensor.gradient import disconnected_grad
 from pytensor.tensor.math import softplus
 
+__all__ = [
+    "LOSSES",
+    "bernoulli_kl",
+    "bernoulli_kl_from_logits",
+    "categorical_crossentropy_from_logits",
+    "cross_entropy_from_logits",
+    "gaussian_kl",
+    "jacobian_norm",
+    "l1",
+    "l2",
+    "squared_error",
+]
+
 
 def cross_entropy_from_logits(a, x):
     r"""Cross-entropy of the reconstruction ``sigmoid(a)`` of ``x``, one per row.

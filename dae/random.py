@@ -25,6 +25,18 @@ from pytensor.tensor.random.type import RandomGeneratorType
 
 from dae.checks import DataError
 
+__all__ = [
+    "NOISES",
+    "dropout",
+    "gaussian",
+    "keep_mask",
+    "masking",
+    "salt_and_pepper",
+    "shared_generator",
+    "standard_normal",
+    "unit_uniform",
+]
+
 # NumPy's bit generators; a saved state may name no other.
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 # Those whose raw output is 64 random bits (MT19937's is 32).

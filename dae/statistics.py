@@ -19,6 +19,8 @@ Examples
 
 import math
 
+__all__ = ["mean_and_interval", "percent", "t_975"]
+
 # Student's t, its 0.975 quantile, for 1 to 30 degrees of freedom.
 T_975 = tuple(
     float(t)

@@ -18,6 +18,8 @@ from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.traversal import ancestors
 from pytensor.tensor.random.op import RandomVariable
 
+__all__ = ["apply_momentum", "momentum", "norm_constraint", "rng_updates", "sgd"]
+
 
 def shared_params(params):
     """``params`` as a list, after checking that each is a shared variable.

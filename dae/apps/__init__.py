@@ -17,3 +17,5 @@ one-line errors), :mod:`dae.apps.sweep_engine` (sweeps on Ray Tune) and
 :mod:`dae.apps.gemm_bound` (a run against its GEMM bound). The library, every other
 module of dae, never imports this package.
 """
+
+__all__ = []

@@ -16,8 +16,19 @@ from dae.data.mnist import UNRECOGNISED, load_dataset
 from dae.files import lock_folder
 from dae.training import DivergenceError, Interrupted, Monitor
 
-# Where MNIST is read from, and downloaded into, when --data is not given. A folder
-# the user names is only read: a typo must not start a download or a silent fallback.
+__all__ = [
+    "DEFAULT_DATA",
+    "VARIATIONS",
+    "add_common_arguments",
+    "add_set_arguments",
+    "load_training_data",
+    "one_line_errors",
+    "positive_int",
+    "start_monitor",
+]
+
+#: Where MNIST is read from, and downloaded into, when --data is not given. A folder
+#: the user names is only read: a typo must not start a download or a silent fallback.
 DEFAULT_DATA = Path("data/mnist")
 
 SAMPLE_BANNER = (

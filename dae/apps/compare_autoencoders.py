@@ -26,6 +26,8 @@ from dae.files import save_metrics, save_table
 from dae.images import save_comparison, save_filters
 from dae.training import train_epochs
 
+__all__ = ["compare_autoencoders", "main"]
+
 VARIANTS = {
     "autoencoder": ({}, 0.0, 0.1),
     "denoising, masking 30%": ({"noise": "masking"}, 0.3, 0.1),

@@ -31,7 +31,10 @@ from dae.files import lock_folder, save_metrics, save_table
 from dae.statistics import mean_and_interval, percent
 from dae.training import pretrain
 
+__all__ = ["DEFAULT_LABELS", "few_labels", "main"]
+
 METHODS = ("random initialisation", "SdA pretraining")
+#: The numbers of labelled digits compared when --labels is not given (those that fit).
 DEFAULT_LABELS = (100, 1000, 10000)
 
 

@@ -8,6 +8,8 @@ much of a run is not arithmetic, on whatever machine it ran.
 
 from dae import flops
 
+__all__ = ["describe", "measure_gemm_rate", "sda_run_bound"]
+
 
 def measure_gemm_rate(device):
     """The float32 GEMM rate of ``device`` in FLOP/s, measured now (about a second),

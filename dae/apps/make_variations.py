@@ -25,6 +25,8 @@ from dae.checks import DataError
 from dae.data import variations
 from dae.data.manifest import read_manifest
 
+__all__ = ["main", "make_variations"]
+
 
 def main(argv=None):
     """Write the sets of the command line ``argv`` (None: ``sys.argv``); bad data or

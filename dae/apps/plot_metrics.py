@@ -22,6 +22,8 @@ from dae.checks import DataError
 from dae.files import write_atomic
 from dae.training import METRICS, read_metrics
 
+__all__ = ["main", "plot_metrics"]
+
 # The test error is measured only at a new best validation error, as in the tutorials.
 ERROR_LABELS = {"test_error": "test error at the best validation error so far"}
 

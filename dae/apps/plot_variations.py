@@ -20,6 +20,8 @@ from dae.data.manifest import read_manifest
 from dae.data.mnist import read_idx
 from dae.files import write_atomic
 
+__all__ = ["main", "plot_variations"]
+
 # The classes of the shape sets; the digit sets' classes are their digits.
 CLASSES = {
     "rect": ("wide", "tall"),

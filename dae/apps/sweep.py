@@ -22,6 +22,8 @@ from dae.apps import cli
 from dae.apps.cli import positive_int
 from dae.apps.sweep_engine import grid_settings, make_plan, parse_grid, random_settings, run_sweep
 
+__all__ = ["main"]
+
 
 def main(argv=None):
     """Run the sweep of the command line ``argv`` (None: ``sys.argv``) and print its

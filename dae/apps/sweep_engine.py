@@ -45,9 +45,28 @@ from dae.files import lock_folder, markdown_table, save_metrics, write_atomic
 from dae.statistics import mean_and_interval, percent
 from dae.training import METRICS, read_metrics
 
+__all__ = [
+    "FAILED",
+    "PLAN",
+    "RESULTS",
+    "STOPPED",
+    "SUMMARY",
+    "grid_settings",
+    "make_plan",
+    "parse_grid",
+    "plan_trials",
+    "random_settings",
+    "run_sweep",
+    "summarize",
+]
+
+#: In a sweep's folder: its plan, the settings, seeds and options of its trials.
 PLAN = "plan.json"
+#: In a sweep's folder: a row per trial, with its status and errors.
 RESULTS = "results.csv"
+#: In a sweep's folder: each setting's errors over its seeds, ranked by validation error.
 SUMMARY = "summary.md"
+#: In a sweep's folder: the summary drawn.
 PLOT = "summary.png"
 #: A trial's host, process and attempts, in its folder.
 TRIAL = "trial.json"

@@ -25,6 +25,8 @@ from dae.images import save_filters
 from dae.models.da import LOSSES, NOISES
 from dae.training import train_epochs
 
+__all__ = ["main", "train_das"]
+
 # The dA's arguments named in its messages, and the options that set them.
 OPTIONS = {
     "weight_decay": "--weight-decay",

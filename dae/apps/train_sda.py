@@ -29,6 +29,8 @@ from dae.models import SdA
 from dae.models.persistence import restore, snapshot
 from dae.training import early_stopping, pretrain
 
+__all__ = ["main", "options", "train_sda"]
+
 #: The help text of ``train_sda.py``.
 HELP = """Train a stacked denoising autoencoder on MNIST: the tutorial's ``test_SdA``.
 

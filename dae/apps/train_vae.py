@@ -20,6 +20,8 @@ from dae.images import save_comparison, save_digits
 from dae.models.vae import VAE, latent_grid
 from dae.training import train_epochs
 
+__all__ = ["main", "train_vae"]
+
 
 def main(argv=None):
     """Train the VAE of the command line ``argv`` (None: ``sys.argv``); bad data or

@@ -25,8 +25,10 @@ from dae.apps.sweep_engine import make_plan, run_sweep
 from dae.files import markdown_table, write_atomic
 from dae.statistics import mean_and_interval, percent
 
-# JMLR 2010, Table 3: test error (%) and its 95% interval for SVM-rbf, DBN-3 and
-# SdA-3, and the SdA's nu.
+__all__ = ["PAPER", "main", "variations_table"]
+
+#: JMLR 2010, Table 3: test error (%) and its 95% interval for SVM-rbf, DBN-3 and
+#: SdA-3, and the SdA's nu.
 PAPER = {
     "basic": ((3.03, 0.15), (3.11, 0.15), (2.84, 0.15), 0.10),
     "rot": ((11.11, 0.28), (10.30, 0.27), (9.53, 0.26), 0.25),

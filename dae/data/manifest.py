@@ -21,6 +21,8 @@ from pathlib import Path
 
 from dae.checks import DataError
 
+__all__ = ["MANIFEST", "check_manifest", "has_manifest", "read_manifest"]
+
 #: The manifest's file name in a generated set's folder.
 MANIFEST = "manifest.json"
 #: The most bytes a manifest may hold; a longer file is refused unread.

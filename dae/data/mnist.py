@@ -37,16 +37,31 @@ from dae.data.manifest import MANIFEST, has_manifest, read_manifest
 from dae.data.pickles import unpickle_arrays
 from dae.files import write_atomic
 
-# Published MD5 checksums of the uncompressed IDX files (gzip headers differ between copies).
+__all__ = [
+    "FASHION_MD5",
+    "MD5",
+    "DownloadError",
+    "download_mnist",
+    "identify",
+    "load_data",
+    "load_dataset",
+    "load_mnist",
+    "load_sample",
+    "load_sample_arrays",
+    "read_idx",
+    "shared_dataset",
+]
+
+#: Published MD5 checksums of the uncompressed IDX files (gzip headers differ between copies).
 MD5 = {
     "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
     "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
     "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
     "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
 }
-# The same for Fashion-MNIST (Xiao, Rasul and Vollgraf 2017): 28x28 grey images of
-# clothes in 10 classes, in MNIST's format. Its authors list the MD5s of their .gz
-# files, which a copy gzipped again does not match; these are of the content.
+#: The same for Fashion-MNIST (Xiao, Rasul and Vollgraf 2017): 28x28 grey images of
+#: clothes in 10 classes, in MNIST's format. Its authors list the MD5s of their .gz
+#: files, which a copy gzipped again does not match; these are of the content.
 FASHION_MD5 = {
     "train-images-idx3-ubyte": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
     "train-labels-idx1-ubyte": "9018921c3c673c538a1fc5bad174d6f9",

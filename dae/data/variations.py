@@ -6,9 +6,9 @@ problems on which Vincent et al. (ICML 2008, JMLR 2010) evaluated the stacked
 denoising autoencoder. Their files are no longer served; their recipes are
 published, and this module follows them:
 
-========== ====================== ===================================================
-set        train / valid / test   recipe
-========== ====================== ===================================================
+========== ======================= =================================================
+set        train / valid / test    recipe
+========== ======================= =================================================
 basic      10,000 / 2,000 / 50,000 MNIST digits
 rot        same                    digits rotated by an angle uniform in [0, 2 pi)
 bg-rand    same                    background pixels uniform in 0..255
@@ -17,7 +17,7 @@ rot-bg-img same                    rot, then bg-img
 rect       1,000 / 200 / 50,000    a white rectangle's outline: tall (1) or wide (0)
 rect-img   10,000 / 2,000 / 50,000 the rectangle and the rest: patches of two photos
 convex     6,000 / 2,000 / 50,000  a white convex region (1) or a non-convex one (0)
-========== ====================== ===================================================
+========== ======================= =================================================
 
 Where the recipes are silent, the choice made is a parameter of the generator and
 its docstring says why it was made:
@@ -52,6 +52,21 @@ import numpy as np
 
 from dae.checks import DataError
 from dae.data.manifest import FILES, MANIFEST, check_manifest
+
+__all__ = [
+    "SETS",
+    "SPLITS",
+    "VERSION",
+    "convex_regions",
+    "generate",
+    "is_convex",
+    "make_set",
+    "mnist_digits",
+    "nonconvex_regions",
+    "rotate",
+    "split_sizes",
+    "write_set",
+]
 
 #: The version of the recipes below; written into every manifest.
 VERSION = 1

@@ -24,6 +24,8 @@ from dae.init import initial_weights, zeros
 from dae.models.base import Model, float_type, input_or_matrix
 from dae.random import NOISES, gaussian, shared_generator
 
+__all__ = ["Autoencoder"]
+
 
 class Autoencoder(Model):
     """An encoder and its decoder, with tied weights by default, and a corruption.

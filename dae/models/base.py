@@ -21,6 +21,8 @@ from dae.checks import check_batch_size, check_data
 from dae.functions import minibatch
 from dae.models import persistence
 
+__all__ = ["Model", "minibatch_function"]
+
 
 class Model:
     """Base class of dae's models: a parameter registry, saving and pickling.

@@ -38,6 +38,8 @@ from dae.models.autoencoder import Autoencoder
 from dae.objectives import cross_entropy_from_logits, jacobian_norm
 from dae.updates import sgd
 
+__all__ = ["cA"]
+
 
 class cA(Autoencoder):
     """Contractive autoencoder with tied weights and sigmoid units.

@@ -64,6 +64,8 @@ from dae.objectives import (
 from dae.random import NOISES
 from dae.updates import rng_updates, sgd
 
+__all__ = ["dA"]
+
 
 class dA(Autoencoder):
     """Denoising autoencoder with tied weights, masking noise and cross-entropy loss.

@@ -28,6 +28,8 @@ from dae.models.base import Model, float_type, input_or_matrix, minibatch_functi
 from dae.objectives import cross_entropy_from_logits, l2
 from dae.updates import sgd
 
+__all__ = ["DeepAutoencoder"]
+
 
 class DeepAutoencoder(Model):
     """Encoder stack with a mirrored decoder.

@@ -18,6 +18,8 @@ from dae.init import zeros
 from dae.models.base import Model, float_type, input_or_matrix
 from dae.objectives import categorical_crossentropy_from_logits
 
+__all__ = ["LogisticRegression"]
+
 
 class LogisticRegression(Model):
     """Softmax classifier on a symbolic ``input`` of shape (batch, n_in).

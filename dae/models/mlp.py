@@ -29,6 +29,8 @@ from dae.models.base import Model, float_type
 from dae.models.logistic import LogisticRegression
 from dae.objectives import l1, l2
 
+__all__ = ["MLP", "HiddenLayer"]
+
 
 class HiddenLayer(Model):
     """Fully connected layer with ``output = activation(dot(input, W) + b)``.

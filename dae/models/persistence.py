@@ -25,6 +25,8 @@ from dae.files import load_arrays, save_arrays
 from dae.random import generator_from_state
 from dae.version import __version__
 
+__all__ = ["load", "register", "save"]
+
 HEADER = "__header__"
 FORMAT = "dae-model"
 

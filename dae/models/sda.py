@@ -28,6 +28,8 @@ from dae.random import dropout as apply_dropout
 from dae.random import shared_generator
 from dae.updates import apply_momentum, norm_constraint, sgd
 
+__all__ = ["SdA"]
+
 
 class SdA(Model):
     """Stacked denoising autoencoder for classification.

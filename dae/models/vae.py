@@ -30,6 +30,8 @@ from dae.objectives import cross_entropy_from_logits, gaussian_kl
 from dae.random import shared_generator, standard_normal
 from dae.updates import apply_momentum, rng_updates, sgd
 
+__all__ = ["VAE", "latent_grid"]
+
 
 class VAE(Model):
     r"""Variational autoencoder with one tanh hidden layer on each side.

@@ -106,3 +106,7 @@ def function(inputs, outputs=None, **kwargs):
         for rng, next_rng in _rng_updates(*drawn).items():
             updates.setdefault(rng, next_rng)
     return _backend.function(inputs, outputs, defaults=defaults, updates=updates, **kwargs)
+
+
+# What a star import gives: PyTensor's names, and the ones this module adds.
+__all__ = [name for name in dir() if not name.startswith("_")]

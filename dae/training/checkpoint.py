@@ -25,6 +25,8 @@ from dae.checks import DataError
 from dae.files import load_arrays, save_arrays
 from dae.random import generator_from_state
 
+__all__ = ["CHECKPOINT", "METRICS", "Interrupted", "StopOnSignal", "read", "read_metrics", "write"]
+
 #: The name of a run's checkpoint file, in the run's folder.
 CHECKPOINT = "checkpoint.npz"
 #: The name of a run's metrics log, in the run's folder: a JSON object per line.

@@ -22,6 +22,8 @@ import numpy as np
 from dae.training.monitor import Monitor
 from dae.training.progress import epoch_line, finetuning_line
 
+__all__ = ["early_stopping", "pretrain", "train_epochs"]
+
 
 def train_epochs(
     step, n_batches, epochs, monitor=None, phase="training", names=("cost",), log=print

@@ -12,6 +12,8 @@ from dae.training import checkpoint
 from dae.training.checkpoint import CHECKPOINT, METRICS, Interrupted, StopOnSignal
 from dae.training.progress import progress_bar
 
+__all__ = ["DivergenceError", "Monitor"]
+
 
 class DivergenceError(ArithmeticError):
     """A training cost, or a value about to be checkpointed, is NaN or infinite."""

@@ -2,6 +2,8 @@
 
 from tqdm import tqdm
 
+__all__ = ["epoch_line", "finetuning_line", "progress_bar"]
+
 
 def progress_bar(total, initial, description, show=None):
     """A bar over minibatches ``initial`` to ``total``; ``show`` None shows it when

@@ -2,6 +2,8 @@
 
 from dae.theano.tensor.shared_randomstreams import RandomStreams
 
+__all__ = ["MRG_RandomStreams"]
+
 
 class MRG_RandomStreams(RandomStreams):
     """Theano's ``MRG_RandomStreams(seed=12345)``, as

@@ -6,6 +6,8 @@ import pytensor.tensor as pt
 
 from dae.random import keep_mask, unit_uniform
 
+__all__ = ["RandomStreams"]
+
 
 class RandomStreams:
     """Theano's ``RandomStreams(seed)``: symbolic random draws that change on every call.
