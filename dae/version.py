@@ -3,4 +3,4 @@
 __all__ = ["__version__"]
 
 #: The version of dae.
-__version__ = "0.1.0"
+__version__ = "0.2.0"

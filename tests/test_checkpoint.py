@@ -1,5 +1,6 @@
 """The training loops' checkpoints, stops, divergence checks and progress bars."""
 
+import json
 import os
 import re
 import signal
@@ -205,6 +206,33 @@ def test_a_checkpoint_is_never_overwritten_or_misread(tmp_path):
         path.write_bytes(damaged)
         with pytest.raises(DataError, match=f"{path}: not a readable"):
             Monitor(tmp_path, {"w": w}, config={"lr": 0.1}, resume=True)
+
+
+def test_a_checkpoint_of_an_earlier_release_under_other_settings_names_its_version(tmp_path):
+    """A checkpoint written before checkpoints carried a version, whose settings
+    lack an option added since: refused, naming both releases."""
+    w = pytensor.shared(np.ones(3, dtype="float32"), name="w")
+    Monitor(tmp_path, {"w": w}, config={"lr": 0.1}).save()
+    path = tmp_path / "checkpoint.npz"
+    stored = dict(np.load(path, allow_pickle=False))
+    header = json.loads(str(stored["header"]))
+    del header["version"]
+    stored["header"] = np.array(json.dumps(header))
+    np.savez(path, **stored)
+    same = Monitor(tmp_path, {"w": w}, config={"lr": 0.1}, resume=True)
+    assert same.resumed  # the same settings still resume
+    same.save()
+    stored = dict(np.load(path, allow_pickle=False))
+    header = json.loads(str(stored["header"]))
+    assert header["version"] == dae.__version__
+    del header["version"]
+    stored["header"] = np.array(json.dumps(header))
+    np.savez(path, **stored)
+    message = (
+        rf"other settings \(new_option\) by dae 0.1.0 or earlier \(this is dae {dae.__version__}\)"
+    )
+    with pytest.raises(DataError, match=message):
+        Monitor(tmp_path, {"w": w}, config={"lr": 0.1, "new_option": 1}, resume=True)
 
 
 def test_resume_without_a_checkpoint_starts_over(tmp_path):

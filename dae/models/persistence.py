@@ -4,7 +4,7 @@ A model file holds one array per parameter, under the names the model's
 ``named_params()`` gives (an SdA's ``W1, b1, b_prime1, ..., W_out, b_out``), and,
 under the reserved key ``__header__``, a 0-d string array of JSON::
 
-    {"format": "dae-model", "version": "0.1.0", "class": "SdA",
+    {"format": "dae-model", "version": "0.2.0", "class": "SdA",
      "config": {"n_ins": 784, "hidden_layers_sizes": [500, 500], ...},
      "params": {"W1": {"shape": [784, 500], "dtype": "float32"}, ...},
      "rng": {"bit_generator": "PCG64", "state": {...}, ...}}

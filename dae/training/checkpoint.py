@@ -24,6 +24,7 @@ import numpy as np
 from dae.checks import DataError
 from dae.files import load_arrays, save_arrays
 from dae.random import generator_from_state
+from dae.version import __version__
 
 __all__ = ["CHECKPOINT", "METRICS", "Interrupted", "StopOnSignal", "read", "read_metrics", "write"]
 
@@ -68,7 +69,13 @@ def write(path, config, state, variables, arrays):
         else:
             stored[f"variables/{name}"] = np.asarray(value)
     stored.update({f"arrays/{name}": value for name, value in arrays.items()})
-    header = {"format": FORMAT, "config": config, "state": state, "generators": generators}
+    header = {
+        "format": FORMAT,
+        "version": __version__,
+        "config": config,
+        "state": state,
+        "generators": generators,
+    }
     save_arrays(path, {"header": np.array(json.dumps(header)), **stored})
 
 
@@ -94,9 +101,12 @@ def read(path, config, variables):
         changed = sorted(
             key for key in set(config) | set(saved) if config.get(key) != saved.get(key)
         )
+        # Checkpoints before 0.2.0 carry no version.
+        written = header.get("version", "0.1.0 or earlier")
+        by = "" if written == __version__ else f" by dae {written} (this is dae {__version__})"
         raise DataError(
-            f"{path} was saved under other settings ({', '.join(changed)}): resume with "
-            "the settings it was started with, or start over in another folder"
+            f"{path} was saved under other settings ({', '.join(changed)}){by}: resume "
+            "with the settings it was started with, or start over in another folder"
         )
     for name, var in variables.items():
         if isinstance(var.get_value(borrow=True), np.random.Generator):
